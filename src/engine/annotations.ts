@@ -1,0 +1,19 @@
+// The pod annotations openclaw-injector reads and writes. One prefix, one place.
+export const ANNOTATIONS = {
+  /** `enabled` forces injection of a pod the rules would not pick; `disabled` always skips. */
+  tokenSync: 'openclaw.ai/token-sync',
+  gatewayContainer: 'openclaw.ai/gateway-container',
+  seedConfigMap: 'openclaw.ai/seed-configmap',
+  tokenSecret: 'openclaw.ai/gateway-token-secret',
+  passwordSecret: 'openclaw.ai/gateway-password-secret',
+  syncImage: 'openclaw.ai/sync-image',
+  mode: 'openclaw.ai/token-sync-mode',
+  /** Written by the engine. */
+  status: 'openclaw.ai/token-sync-status',
+  /** Written by the engine: the openclaw-injector version that injected the pod. */
+  version: 'openclaw.ai/token-sync-version',
+} as const
+
+/** The label namespaces and pods use to opt in and out (selectors in the MutatingWebhookConfiguration). */
+export const OPT_LABEL = 'openclaw.ai/token-sync'
+export const APP_NAME_LABEL = 'app.kubernetes.io/name'

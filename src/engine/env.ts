@@ -1,0 +1,50 @@
+// What the engine can know about a container's environment before the pod runs.
+import type { V1EnvVar } from '@kubernetes/client-node'
+import type { Container } from './types.ts'
+
+export type EnvValue =
+  | { kind: 'literal'; value: string }
+  /** Set from a Secret, ConfigMap, field or resource, or a literal that expands one of those: known only at run time. */
+  | { kind: 'dynamic'; entry: V1EnvVar }
+
+const REFERENCE = /\$\$|\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)/g
+
+/** The env entries of a container as an array, whatever the input held. */
+export function envEntries(container: Container): V1EnvVar[] {
+  return Array.isArray(container.env) ? container.env.filter((e): e is V1EnvVar => e !== null && typeof e === 'object' && typeof e.name === 'string') : []
+}
+
+export function hasEnv(container: Container, name: string): boolean {
+  return envEntries(container).some((e) => e.name === name)
+}
+
+/**
+ * The value the kubelet will give `name` in this container, when it can be known now.
+ * Later duplicates win, and `$(VAR)` expands from earlier entries, as the kubelet does it;
+ * a reference to a run-time value, or to a name envFrom might define, makes the result dynamic.
+ */
+export function envValue(container: Container, name: string): EnvValue | undefined {
+  const entries = envEntries(container)
+  const known = new Map<string, EnvValue>()
+  let result: EnvValue | undefined
+  for (const entry of entries) {
+    const value = resolveEntry(entry, known, Array.isArray(container.envFrom) && container.envFrom.length > 0)
+    known.set(entry.name, value)
+    if (entry.name === name) result = value
+  }
+  return result
+}
+
+function resolveEntry(entry: V1EnvVar, known: Map<string, EnvValue>, hasEnvFrom: boolean): EnvValue {
+  if (entry.valueFrom !== undefined && entry.valueFrom !== null) return { kind: 'dynamic', entry }
+  const raw = typeof entry.value === 'string' ? entry.value : ''
+  let dynamic = false
+  const value = raw.replace(REFERENCE, (match, ref: string | undefined) => {
+    if (ref === undefined) return '$'
+    const earlier = known.get(ref)
+    if (earlier?.kind === 'literal') return earlier.value
+    if (earlier !== undefined || hasEnvFrom) dynamic = true
+    return match
+  })
+  return dynamic ? { kind: 'dynamic', entry } : { kind: 'literal', value }
+}

@@ -1,0 +1,183 @@
+// The engine: a pure function from (pod, settings) to (decision, mutated pod, patch).
+// No I/O; the webhook, the CLI and the tests are shells around it.
+import type { V1EnvVar } from '@kubernetes/client-node'
+import { VERSION } from '../build-info.generated.ts'
+import type { EngineSettings, SyncMode } from '../settings.ts'
+import { ANNOTATIONS } from './annotations.ts'
+import { resolveCredential, type CredentialKind } from './credentials.ts'
+import { hasEnv } from './env.ts'
+import { buildInitContainer, isChartTokenSync, isInjectedContainer } from './init-container.ts'
+import { createPatch } from './patch.ts'
+import { findStateMount, resolveConfigPath } from './paths.ts'
+import { resolveSeed } from './seed.ts'
+import { containersOf, findGateway, selectPod } from './selection.ts'
+import type { Container, EngineResult, InjectionSummary, Pod } from './types.ts'
+
+export type { Decision, EngineResult, InjectionSummary, Pod, PatchOperation } from './types.ts'
+export { createPatch } from './patch.ts'
+export { ANNOTATIONS, OPT_LABEL } from './annotations.ts'
+
+export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
+  const reasons: string[] = []
+  const warnings: string[] = []
+  const skip = (reason: string): EngineResult => ({ decision: { action: 'skip', reasons: [...reasons, reason], warnings }, pod, patch: [] })
+
+  if (pod === null || typeof pod !== 'object' || pod.spec === null || typeof pod.spec !== 'object') return skip('not a pod: it has no spec')
+  const annotations = isRecord(pod.metadata?.annotations) ? pod.metadata.annotations : {}
+  const optAnnotation = annotations[ANNOTATIONS.tokenSync]
+  if (optAnnotation === 'disabled') return skip(`annotation ${ANNOTATIONS.tokenSync}=disabled`)
+  if (optAnnotation !== undefined && optAnnotation !== 'enabled') {
+    warnings.push(`annotation ${ANNOTATIONS.tokenSync} is ${JSON.stringify(optAnnotation)}; expected enabled or disabled, so it is ignored`)
+  }
+  if (pod.spec.os?.name === 'windows') return skip('a Windows pod: OpenClaw runs on Linux')
+  const containers = containersOf(pod)
+  if (containers.length === 0) return skip('the pod has no containers')
+  const initContainers = (Array.isArray(pod.spec.initContainers) ? pod.spec.initContainers : []).filter((c): c is Container => c !== null && typeof c === 'object')
+  const ours = initContainers.find(isInjectedContainer)
+  if (ours !== undefined) return skip(`already injected: init container ${ours.name} is in place`)
+
+  const selection = selectPod(pod, settings, optAnnotation === 'enabled')
+  if (!selection.selected) return skip(selection.reason)
+  reasons.push(selection.reason)
+
+  const gatewayChoice = findGateway(pod, settings)
+  if (!gatewayChoice.found) return skip(gatewayChoice.reason)
+  const gateway = gatewayChoice.container
+  reasons.push(gatewayChoice.reason)
+
+  const configPath = resolveConfigPath(gateway, settings.defaultHome)
+  if (!configPath.ok) return skip(configPath.reason)
+  reasons.push(configPath.reason)
+  const state = findStateMount(pod, gateway, configPath.value)
+  if (!state.ok) return skip(state.reason)
+  reasons.push(state.reason)
+
+  const seed = resolveSeed(pod)
+  if (!seed.ok) return skip(seed.reason)
+  if (seed.seed !== undefined) reasons.push(seed.seed.description)
+
+  const credentials: V1EnvVar[] = []
+  const gatewayEnv: V1EnvVar[] = []
+  const found: Partial<Record<'token' | 'password', string>> = {}
+  for (const kind of credentialKinds(settings)) {
+    const source = resolveCredential(kind, pod, gateway)
+    warnings.push(...source.warnings)
+    if (!source.found) {
+      if (source.error !== undefined) return skip(source.error)
+      continue
+    }
+    reasons.push(source.description)
+    found[kind.label as 'token' | 'password'] = source.description
+    credentials.push(source.env)
+    if (source.addToGateway) gatewayEnv.push(structuredClone(source.env))
+  }
+  if (credentials.length === 0) {
+    warnings.push(`no source for OPENCLAW_GATEWAY_TOKEN or OPENCLAW_GATEWAY_PASSWORD found; the init container only ${seed.seed ? 'copies the seed config' : 'prepares the state directory'}; name a Secret with annotation ${ANNOTATIONS.tokenSecret}`)
+  }
+
+  const mode = syncMode(annotations[ANNOTATIONS.mode], settings.mode, warnings)
+  const image = syncImage(annotations[ANNOTATIONS.syncImage], settings, gateway, warnings)
+  if (image === undefined) return skip(`container ${gateway.name} has no image to run the sync script with; set annotation ${ANNOTATIONS.syncImage}`)
+  const imagePullPolicy = image === gateway.image ? (settings.syncImagePullPolicy || gateway.imagePullPolicy) : settings.syncImagePullPolicy
+
+  let name = settings.initContainerName
+  let replaceIndex = -1
+  const sameName = initContainers.findIndex((c) => c.name === name)
+  if (sameName !== -1) {
+    const existing = initContainers[sameName] as Container
+    if (isChartTokenSync(existing)) {
+      if (settings.legacy === 'keep') {
+        warnings.push(`init container ${name} is the Helm chart's own token sync; the pod is left as it is (setting legacy: replace swaps it for openclaw-injector's)`)
+        return skip(`the pod carries the Helm chart's token-sync workaround in init container ${name}`)
+      }
+      replaceIndex = sameName
+      reasons.push(`replaces the Helm chart's token-sync init container ${name} (legacy: replace)`)
+    } else {
+      name = settings.fallbackInitContainerName
+      if (initContainers.some((c) => c.name === name)) return skip(`init containers ${settings.initContainerName} and ${name} both exist and are not openclaw-injector's`)
+      reasons.push(`init container ${settings.initContainerName} belongs to the pod, so the injected one is named ${name}`)
+    }
+  }
+
+  const initContainer = buildInitContainer({
+    name,
+    image,
+    imagePullPolicy,
+    configPath: configPath.value,
+    state: state.value,
+    seed: seed.seed,
+    mode,
+    credentials,
+    gateway,
+    pod,
+    settings,
+  })
+
+  if (!hasEnv(gateway, 'OPENCLAW_CONFIG_PATH')) gatewayEnv.unshift({ name: 'OPENCLAW_CONFIG_PATH', value: configPath.value })
+  const gatewayEnvAdded = gatewayEnv.filter((entry) => !hasEnv(gateway, entry.name))
+  if (gatewayEnvAdded.length > 0 && Array.isArray(gateway.envFrom) && gateway.envFrom.some((e) => e?.configMapRef)) {
+    warnings.push(`container ${gateway.name} takes env from a ConfigMap, which the webhook cannot read; the ${gatewayEnvAdded.map((e) => e.name).join(', ')} added here take precedence over it`)
+  }
+
+  const mutatedSpec = { ...pod.spec }
+  if (gatewayEnvAdded.length > 0) {
+    mutatedSpec.containers = (pod.spec.containers as Container[]).map((c) =>
+      c === gateway ? { ...gateway, env: [...(Array.isArray(gateway.env) ? gateway.env : []), ...gatewayEnvAdded] } : c,
+    )
+  }
+  const originalInit = Array.isArray(pod.spec.initContainers) ? pod.spec.initContainers : []
+  mutatedSpec.initContainers = replaceIndex === -1 ? [initContainer, ...originalInit] : originalInit.map((c, i) => (i === replaceIndex ? initContainer : c))
+  if (seed.seed?.added) mutatedSpec.volumes = [...(Array.isArray(pod.spec.volumes) ? pod.spec.volumes : []), seed.seed.volume]
+
+  const mutated: Pod = {
+    ...pod,
+    metadata: {
+      ...pod.metadata,
+      annotations: { ...annotations, [ANNOTATIONS.status]: 'injected', [ANNOTATIONS.version]: VERSION },
+    },
+    spec: mutatedSpec,
+  }
+
+  const summary: InjectionSummary = {
+    gatewayContainer: gateway.name,
+    initContainer: name,
+    image,
+    configPath: configPath.value,
+    stateVolume: state.value.volume.name,
+    mode,
+    gatewayEnvAdded: gatewayEnvAdded.map((e) => e.name),
+    volumesAdded: seed.seed?.added ? [seed.seed.volume.name] : [],
+  }
+  if (seed.seed !== undefined) summary.seed = { configMap: seed.seed.configMap, key: seed.seed.key }
+  if (found.token !== undefined) summary.token = found.token
+  if (found.password !== undefined) summary.password = found.password
+
+  return { decision: { action: 'inject', reasons, warnings }, pod: mutated, patch: createPatch(pod, mutated), summary }
+}
+
+function credentialKinds(settings: EngineSettings): CredentialKind[] {
+  return [
+    { label: 'token', envName: 'OPENCLAW_GATEWAY_TOKEN', annotation: ANNOTATIONS.tokenSecret, defaultSecret: settings.defaultTokenSecret },
+    { label: 'password', envName: 'OPENCLAW_GATEWAY_PASSWORD', annotation: ANNOTATIONS.passwordSecret, defaultSecret: settings.defaultPasswordSecret },
+  ]
+}
+
+function syncMode(annotated: string | undefined, fallback: SyncMode, warnings: string[]): SyncMode {
+  if (annotated === undefined) return fallback
+  if (annotated === 'sync' || annotated === 'ref') return annotated
+  warnings.push(`annotation ${ANNOTATIONS.mode} is ${JSON.stringify(annotated)}; expected sync or ref, so ${fallback} is used`)
+  return fallback
+}
+
+function syncImage(annotated: string | undefined, settings: EngineSettings, gateway: Container, warnings: string[]): string | undefined {
+  if (annotated !== undefined) {
+    if (/^[^\s]+$/.test(annotated)) return annotated
+    warnings.push(`annotation ${ANNOTATIONS.syncImage} is not an image reference; it is ignored`)
+  }
+  if (settings.syncImage !== '') return settings.syncImage
+  return typeof gateway.image === 'string' && gateway.image !== '' ? gateway.image : undefined
+}
+
+function isRecord(value: unknown): value is Record<string, string> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}

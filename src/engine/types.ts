@@ -1,0 +1,42 @@
+// The engine's input and output. Pods are plain JSON as the API server sends them;
+// the client-node types describe their shape and cost nothing at run time.
+import type { V1Container, V1Pod } from '@kubernetes/client-node'
+import type { Operation } from 'fast-json-patch'
+
+export type Pod = V1Pod
+export type Container = V1Container
+export type PatchOperation = Operation
+
+export type Action = 'inject' | 'skip'
+
+export interface Decision {
+  action: Action
+  /** Why this action, in the order the rules were applied; one short sentence each. */
+  reasons: string[]
+  /** What a person should fix or know; each at most one line. Never contains a secret value. */
+  warnings: string[]
+}
+
+/** What an injection adds, for `explain` and logs. Names and paths only, never values. */
+export interface InjectionSummary {
+  gatewayContainer: string
+  initContainer: string
+  image: string
+  configPath: string
+  stateVolume: string
+  seed?: { configMap: string; key: string }
+  token?: string
+  password?: string
+  mode: 'sync' | 'ref'
+  gatewayEnvAdded: string[]
+  volumesAdded: string[]
+}
+
+export interface EngineResult {
+  decision: Decision
+  /** The pod as the API server should store it; the input itself when nothing changes. */
+  pod: Pod
+  /** RFC 6902 operations turning the input into `pod`; empty when nothing changes. */
+  patch: PatchOperation[]
+  summary?: InjectionSummary
+}

@@ -1,0 +1,380 @@
+// Table-driven tests of the engine over pod shapes. Every case checks that the patch,
+// applied as the API server applies it, turns the input into exactly the mutated pod.
+import t from 'tap'
+import type { V1EnvVar } from '@kubernetes/client-node'
+import { SYNC_SCRIPT } from '../../src/build-info.generated.ts'
+import { mutatePod, ANNOTATIONS } from '../../src/engine/index.ts'
+import type { Container, EngineResult, Pod } from '../../src/engine/types.ts'
+import type { EngineSettings } from '../../src/settings.ts'
+import { applyPatch, chartPod, engineSettings, gatewayOf } from '../helpers/pods.ts'
+
+const CHART_TOKEN_SYNC: Container = {
+  name: 'init-config',
+  image: 'ghcr.io/openclaw/openclaw:2026.9.6',
+  command: ['sh', '-c', 'mkdir -p /home/node/.openclaw\n[ -f /home/node/.openclaw/openclaw.json ] || cp /config/openclaw.json /home/node/.openclaw/openclaw.json\nif [ -n "$OPENCLAW_GATEWAY_TOKEN" ]; then node -e "const f=\'/home/node/.openclaw/openclaw.json\';const c=JSON.parse(require(\'fs\').readFileSync(f));c.gateway.auth.token=process.env.OPENCLAW_GATEWAY_TOKEN;c.gateway.remote.token=process.env.OPENCLAW_GATEWAY_TOKEN;require(\'fs\').writeFileSync(f,JSON.stringify(c,null,2))"; fi'],
+  env: [{ name: 'OPENCLAW_GATEWAY_TOKEN', valueFrom: { secretKeyRef: { name: 'openclaw-gateway-token', key: 'OPENCLAW_GATEWAY_TOKEN', optional: true } } }],
+  volumeMounts: [{ name: 'config', mountPath: '/config' }, { name: 'data', mountPath: '/home/node/.openclaw' }],
+}
+
+function run(pod: Pod, settings: EngineSettings = engineSettings()): EngineResult {
+  const input = structuredClone(pod)
+  const result = mutatePod(input, settings)
+  t.same(input, pod, 'the engine does not modify its input')
+  t.same(applyPatch(pod, result.patch), result.pod, 'the patch turns the input into the mutated pod')
+  if (result.decision.action === 'skip') {
+    t.equal(result.patch.length, 0, 'a skipped pod gets no patch')
+    t.equal(result.pod, input, 'a skipped pod is returned as it came')
+  }
+  return result
+}
+
+function initOf(result: EngineResult, name = 'init-config'): Container {
+  const container = result.pod.spec?.initContainers?.find((c) => c.name === name)
+  if (container === undefined) throw new Error(`no init container ${name}; reasons: ${result.decision.reasons.join('; ')}`)
+  return container
+}
+
+function env(container: Container, name: string): V1EnvVar | undefined {
+  return container.env?.find((e) => e.name === name)
+}
+
+function edit(change: (pod: Pod, gateway: Container) => void): Pod {
+  const pod = chartPod()
+  change(pod, gatewayOf(pod))
+  return pod
+}
+
+t.test("the chart's pod", async (t) => {
+  const result = run(chartPod())
+  t.equal(result.decision.action, 'inject')
+  t.same(result.patch.map((op) => op.op), result.patch.map(() => 'add'), 'only add operations')
+  const init = initOf(result)
+  t.equal(result.pod.spec?.initContainers?.[0], init, 'injected first')
+  t.equal(result.pod.spec?.initContainers?.[1]?.name, 'init-skills', "the chart's own init container follows")
+  t.same(init.command?.slice(0, 2), ['node', '-e'])
+  t.equal(init.command?.[2], SYNC_SCRIPT, 'runs the embedded sync script')
+  t.equal(init.image, 'ghcr.io/openclaw/openclaw:2026.9.6')
+  t.equal(init.imagePullPolicy, 'IfNotPresent')
+  t.same(env(init, 'OPENCLAW_GATEWAY_TOKEN'), {
+    name: 'OPENCLAW_GATEWAY_TOKEN',
+    valueFrom: { secretKeyRef: { name: 'openclaw-gateway-token', key: 'OPENCLAW_GATEWAY_TOKEN', optional: true } },
+  })
+  t.equal(env(init, 'OPENCLAW_CONFIG_PATH')?.value, '/home/node/.openclaw/openclaw.json')
+  t.equal(env(init, 'OPENCLAW_INJECTOR_SEED_PATH')?.value, '/openclaw-injector/seed/openclaw.json')
+  t.equal(env(init, 'OPENCLAW_INJECTOR_MODE')?.value, 'sync')
+  t.same(init.volumeMounts, [
+    { name: 'data', mountPath: '/home/node/.openclaw' },
+    { name: 'config', mountPath: '/openclaw-injector/seed', readOnly: true },
+  ])
+  t.same(init.securityContext, {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    readOnlyRootFilesystem: true,
+    seccompProfile: { type: 'RuntimeDefault' },
+  })
+  t.same(init.resources, { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } })
+  const gateway = gatewayOf(result.pod)
+  t.same(gateway.env?.map((e) => e.name), ['NODE_OPTIONS', 'OPENCLAW_CONFIG_PATH'], 'the gateway gets the config path, appended')
+  t.equal(env(gateway, 'OPENCLAW_CONFIG_PATH')?.value, '/home/node/.openclaw/openclaw.json')
+  t.equal(result.pod.metadata?.annotations?.[ANNOTATIONS.status], 'injected')
+  t.match(result.pod.metadata?.annotations?.[ANNOTATIONS.version], /^\d+\.\d+\.\d+/)
+  t.same(result.pod.spec?.volumes, chartPod().spec?.volumes, 'no volume added: the chart already declares its ConfigMap')
+  t.same(result.patch.map((op) => op.path), ['/metadata/annotations', '/spec/initContainers/0', '/spec/containers/0/env/1'])
+  t.same(result.decision.warnings, [])
+  t.match(result.summary, { gatewayContainer: 'main', initContainer: 'init-config', stateVolume: 'data', mode: 'sync', gatewayEnvAdded: ['OPENCLAW_CONFIG_PATH'] })
+})
+
+t.test('existing annotations get escaped keys added, never replaced', async (t) => {
+  const result = run(edit((pod) => (pod.metadata!.annotations = { 'team/owner': 'agents', 'a~b': 'c' })))
+  const paths = result.patch.map((op) => op.path)
+  t.ok(paths.includes('/metadata/annotations/openclaw.ai~1token-sync-status'))
+  t.ok(paths.includes('/metadata/annotations/openclaw.ai~1token-sync-version'))
+  t.equal(result.pod.metadata?.annotations?.['team/owner'], 'agents')
+})
+
+t.test('no initContainers field: the array is added whole', async (t) => {
+  const result = run(edit((pod) => delete pod.spec!.initContainers))
+  t.ok(result.patch.some((op) => op.op === 'add' && op.path === '/spec/initContainers'))
+  t.equal(result.pod.spec?.initContainers?.length, 1)
+})
+
+t.test('no env field on the gateway', async (t) => {
+  const result = run(edit((_, gateway) => delete gateway.env))
+  t.same(gatewayOf(result.pod).env, [{ name: 'OPENCLAW_CONFIG_PATH', value: '/home/node/.openclaw/openclaw.json' }])
+})
+
+t.test('no volumes field: nothing would reach the gateway, so skip', async (t) => {
+  const result = run(edit((pod, gateway) => {
+    delete pod.spec!.volumes
+    delete gateway.volumeMounts
+  }))
+  t.equal(result.decision.action, 'skip')
+  t.match(result.decision.reasons.at(-1), /no volume of container main holds \/home\/node\/\.openclaw\/openclaw\.json/)
+})
+
+t.test('token from the gateway env secretKeyRef is copied exactly', async (t) => {
+  const ref: V1EnvVar = { name: 'OPENCLAW_GATEWAY_TOKEN', valueFrom: { secretKeyRef: { name: 'gw', key: 'custom-key' } } }
+  const result = run(edit((_, gateway) => {
+    gateway.env!.push(ref)
+    delete gateway.envFrom
+  }))
+  t.same(env(initOf(result), 'OPENCLAW_GATEWAY_TOKEN'), ref)
+  t.same(gatewayOf(result.pod).env?.filter((e) => e.name === 'OPENCLAW_GATEWAY_TOKEN'), [ref], 'the gateway keeps its one entry')
+})
+
+t.test('a literal token is copied with a warning that never shows it', async (t) => {
+  const token = 'literal-token-3f9a1c0e5b7d'
+  const result = run(edit((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_GATEWAY_TOKEN', value: token })))
+  t.equal(env(initOf(result), 'OPENCLAW_GATEWAY_TOKEN')?.value, token)
+  t.match(result.decision.warnings.join('\n'), /literal value; it belongs in a Secret/)
+  t.notMatch(JSON.stringify(result.decision) + JSON.stringify(result.summary), token)
+})
+
+t.test('annotation names the Secret and a custom key', async (t) => {
+  const result = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.tokenSecret]: 'agent-secrets/gateway-token' })))
+  const ref = { name: 'OPENCLAW_GATEWAY_TOKEN', valueFrom: { secretKeyRef: { name: 'agent-secrets', key: 'gateway-token' } } }
+  t.same(env(initOf(result), 'OPENCLAW_GATEWAY_TOKEN'), ref, 'not optional: a wrong key must fail loudly, not sync nothing')
+  t.same(env(gatewayOf(result.pod), 'OPENCLAW_GATEWAY_TOKEN'), ref, 'the gateway reads the same source')
+})
+
+t.test('an invalid Secret annotation skips with the reason', async (t) => {
+  const result = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.tokenSecret]: 'Bad_Name/key' })))
+  t.equal(result.decision.action, 'skip')
+  t.match(result.decision.reasons.at(-1), /annotation openclaw.ai\/gateway-token-secret: "Bad_Name\/key" is not NAME or NAME\/KEY/)
+})
+
+t.test('several envFrom Secrets: the last, with a warning', async (t) => {
+  const result = run(edit((_, gateway) => gateway.envFrom!.push({ secretRef: { name: "api-keys" } }, { configMapRef: { name: "settings" } })))
+  t.same(env(initOf(result), 'OPENCLAW_GATEWAY_TOKEN')?.valueFrom, { secretKeyRef: { name: 'api-keys', key: 'OPENCLAW_GATEWAY_TOKEN', optional: true } })
+  t.match(result.decision.warnings.join('\n'), /the last \(Secret api-keys\) is used/)
+})
+
+t.test('envFrom with a prefix maps the key', async (t) => {
+  const result = run(edit((_, gateway) => (gateway.envFrom = [{ prefix: 'OPENCLAW_GATEWAY_', secretRef: { name: 'gw' } }])))
+  t.same(env(initOf(result), 'OPENCLAW_GATEWAY_TOKEN')?.valueFrom, { secretKeyRef: { name: 'gw', key: 'TOKEN', optional: true } })
+})
+
+t.test('password from its annotation, token from envFrom', async (t) => {
+  const result = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.passwordSecret]: 'gw-password' })))
+  const init = initOf(result)
+  t.same(env(init, 'OPENCLAW_GATEWAY_PASSWORD')?.valueFrom, { secretKeyRef: { name: 'gw-password', key: 'OPENCLAW_GATEWAY_PASSWORD' } })
+  t.ok(env(init, 'OPENCLAW_GATEWAY_TOKEN'))
+  t.ok(env(gatewayOf(result.pod), 'OPENCLAW_GATEWAY_PASSWORD'))
+})
+
+t.test('default Secret from settings', async (t) => {
+  const result = run(edit((_, gateway) => delete gateway.envFrom), engineSettings({ defaultTokenSecret: 'openclaw-token' }))
+  t.same(env(initOf(result), 'OPENCLAW_GATEWAY_TOKEN')?.valueFrom, { secretKeyRef: { name: 'openclaw-token', key: 'OPENCLAW_GATEWAY_TOKEN', optional: true } })
+  t.ok(env(gatewayOf(result.pod), 'OPENCLAW_GATEWAY_TOKEN'), 'and into the gateway')
+})
+
+t.test('no source at all: copy step only, with a warning', async (t) => {
+  const result = run(edit((_, gateway) => delete gateway.envFrom))
+  t.equal(result.decision.action, 'inject')
+  t.notOk(env(initOf(result), 'OPENCLAW_GATEWAY_TOKEN'))
+  t.match(result.decision.warnings.join('\n'), /no source for OPENCLAW_GATEWAY_TOKEN or OPENCLAW_GATEWAY_PASSWORD/)
+})
+
+t.test('already injected: no patch at all, whatever else changed (reinvocation)', async (t) => {
+  const first = run(chartPod())
+  const second = run(first.pod)
+  t.equal(second.decision.action, 'skip')
+  t.match(second.decision.reasons.at(-1), /already injected/)
+  const changed = structuredClone(first.pod)
+  changed.spec!.containers.push({ name: 'sidecar', image: 'busybox' })
+  changed.metadata!.annotations![ANNOTATIONS.status] = 'something else'
+  t.same(run(changed).patch, [])
+})
+
+t.test('opted out by annotation', async (t) => {
+  const result = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.tokenSync]: 'disabled' })))
+  t.equal(result.decision.action, 'skip')
+  t.match(result.decision.reasons, [/disabled/])
+})
+
+t.test('forced in by annotation', async (t) => {
+  const pod = edit((pod, gateway) => {
+    gateway.image = 'registry.example.com/team/agent-gateway:1'
+    pod.metadata!.labels = {}
+  })
+  t.equal(run(pod).decision.action, 'skip', 'not picked by the rules')
+  pod.metadata!.annotations = { [ANNOTATIONS.tokenSync]: 'enabled' }
+  const result = run(pod)
+  t.equal(result.decision.action, 'inject')
+  t.match(result.decision.reasons[0], /annotation openclaw.ai\/token-sync=enabled/)
+})
+
+t.test("the chart's legacy token sync", async (t) => {
+  const pod = edit((pod) => pod.spec!.initContainers!.unshift(structuredClone(CHART_TOKEN_SYNC)))
+  const kept = run(pod)
+  t.equal(kept.decision.action, 'skip', 'left as it is by default')
+  t.match(kept.decision.warnings.join('\n'), /Helm chart's own token sync/)
+  const replaced = run(pod, engineSettings({ legacy: 'replace' }))
+  t.equal(replaced.decision.action, 'inject')
+  t.same(replaced.pod.spec?.initContainers?.map((c) => c.name), ['init-config', 'init-skills'])
+  t.equal(initOf(replaced).command?.[2], SYNC_SCRIPT)
+  t.ok(replaced.patch.some((op) => op.op === 'replace' && op.path === '/spec/initContainers/0'), 'the legacy container is swapped in place')
+})
+
+t.test('a foreign init-config: ours is named openclaw-token-sync', async (t) => {
+  const result = run(edit((pod) => pod.spec!.initContainers!.unshift({ name: 'init-config', image: 'busybox', command: ['true'] })))
+  t.same(result.pod.spec?.initContainers?.map((c) => c.name), ['openclaw-token-sync', 'init-config', 'init-skills'])
+  const both = run(edit((pod) => pod.spec!.initContainers!.unshift({ name: 'init-config', image: 'busybox' }, { name: 'openclaw-token-sync', image: 'busybox' })))
+  t.equal(both.decision.action, 'skip')
+})
+
+t.test('subPath mounts are carried over', async (t) => {
+  const result = run(edit((_, gateway) => (gateway.volumeMounts![0] = { name: 'data', mountPath: '/home/node/.openclaw', subPath: 'agents/one' })))
+  t.same(initOf(result).volumeMounts?.[0], { name: 'data', mountPath: '/home/node/.openclaw', subPath: 'agents/one' })
+})
+
+t.test('subPathExpr takes the variables it expands along', async (t) => {
+  const podName: V1EnvVar = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }
+  const result = run(edit((_, gateway) => {
+    gateway.env!.push(podName)
+    gateway.volumeMounts![0] = { name: 'data', mountPath: '/home/node/.openclaw', subPathExpr: 'pods/$(POD_NAME)' }
+  }))
+  const init = initOf(result)
+  t.equal(init.volumeMounts?.[0]?.subPathExpr, 'pods/$(POD_NAME)')
+  t.same(env(init, 'POD_NAME'), podName)
+})
+
+t.test('the longest mountPath prefix wins', async (t) => {
+  const result = run(edit((pod, gateway) => {
+    pod.spec!.volumes!.push({ name: 'home', emptyDir: {} })
+    gateway.volumeMounts!.unshift({ name: 'home', mountPath: '/home/node' })
+  }))
+  t.equal(result.summary?.stateVolume, 'data')
+})
+
+t.test('OPENCLAW_STATE_DIR and OPENCLAW_CONFIG_PATH', async (t) => {
+  const stateDir = run(edit((_, gateway) => {
+    gateway.env!.push({ name: 'OPENCLAW_STATE_DIR', value: '/home/node/.openclaw/state' })
+  }))
+  t.equal(stateDir.summary?.configPath, '/home/node/.openclaw/state/openclaw.json')
+  const configPath = run(edit((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', value: '/home/node/.openclaw/conf/main.json' })))
+  t.equal(configPath.summary?.configPath, '/home/node/.openclaw/conf/main.json')
+  t.same(configPath.summary?.gatewayEnvAdded, [], 'the gateway already names its config path')
+  t.equal(gatewayOf(configPath.pod).env?.filter((e) => e.name === 'OPENCLAW_CONFIG_PATH').length, 1, 'never a duplicate env name')
+  const expanded = run(edit((_, gateway) => gateway.env!.push({ name: 'BASE', value: '/home/node/.openclaw' }, { name: 'OPENCLAW_STATE_DIR', value: '$(BASE)/s' })))
+  t.equal(expanded.summary?.configPath, '/home/node/.openclaw/s/openclaw.json', '$(VAR) expands as the kubelet does')
+  const dynamic = run(edit((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', valueFrom: { configMapKeyRef: { name: 'x', key: 'y' } } })))
+  t.equal(dynamic.decision.action, 'skip')
+  t.match(dynamic.decision.reasons.at(-1), /only known at run time/)
+  const relative = run(edit((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', value: 'conf.json' })))
+  t.match(relative.decision.reasons.at(-1), /not an absolute path/)
+})
+
+t.test('HOME and OPENCLAW_HOME move the default path', async (t) => {
+  const home = run(edit((pod, gateway) => {
+    gateway.env!.push({ name: 'HOME', value: '/srv' })
+    gateway.volumeMounts![0]!.mountPath = '/srv/.openclaw'
+  }))
+  t.equal(home.summary?.configPath, '/srv/.openclaw/openclaw.json')
+  const openclawHome = run(edit((_, gateway) => gateway.env!.push({ name: 'HOME', value: '/' }, { name: 'OPENCLAW_HOME', value: '/home/node' })))
+  t.equal(openclawHome.summary?.configPath, '/home/node/.openclaw/openclaw.json', 'OPENCLAW_HOME wins over HOME')
+})
+
+t.test('a config file mounted on its own, or on a read-only volume, is skipped', async (t) => {
+  const single = run(edit((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', value: '/home/node/.bash_aliases' })))
+  t.match(single.decision.reasons.at(-1), /mounted as a single file/)
+  const readOnly = run(edit((pod) => (pod.spec!.volumes![2] = { name: 'data', configMap: { name: 'x' } })))
+  t.match(readOnly.decision.reasons.at(-1), /read-only/)
+})
+
+t.test('non-OpenClaw pods are skipped with the reason', async (t) => {
+  const result = run({ metadata: { name: 'web' }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.27' }] } })
+  t.equal(result.decision.action, 'skip')
+  t.match(result.decision.reasons[0], /not an OpenClaw pod/)
+})
+
+t.test('image references: registries, ports, tags and digests', async (t) => {
+  const cases: [string, boolean][] = [
+    ['ghcr.io/openclaw/openclaw:2026.9.6', true],
+    ['openclaw/openclaw', true],
+    ['docker.io/openclaw/openclaw@sha256:' + 'a'.repeat(64), true],
+    ['localhost:5000/openclaw/openclaw:1@sha256:' + 'b'.repeat(64), true],
+    ['mirror.internal/cache/openclaw/openclaw:latest', true],
+    ['ghcr.io/openclaw/openclaw-tools:1', false],
+    ['ghcr.io/notopenclaw/openclaw:1', false],
+    ['ghcr.io/openclaw/openclaw/sub:1', false],
+  ]
+  for (const [image, matches] of cases) {
+    const pod = edit((pod, gateway) => {
+      gateway.image = image
+      pod.metadata!.labels = {}
+      pod.spec!.initContainers = []
+    })
+    t.equal(run(pod).decision.action, matches ? 'inject' : 'skip', image)
+  }
+})
+
+t.test('the gateway container: annotation, image, then name', async (t) => {
+  const sidecarFirst = edit((pod) => pod.spec!.containers.unshift({ name: 'proxy', image: 'envoy:1' }))
+  t.equal(run(sidecarFirst).summary?.gatewayContainer, 'main')
+  const annotated = edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.gatewayContainer]: 'nope' }))
+  t.match(run(annotated).decision.reasons.at(-1), /names container "nope", which the pod does not have/)
+  const byName = edit((_, gateway) => (gateway.image = 'registry.example.com/custom:1'))
+  t.equal(run(byName).summary?.gatewayContainer, 'main', 'label picks the pod, the name picks the gateway')
+})
+
+t.test('mode, image and pull policy overrides', async (t) => {
+  const result = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.mode]: 'ref', [ANNOTATIONS.syncImage]: 'node:24-slim' })))
+  const init = initOf(result)
+  t.equal(env(init, 'OPENCLAW_INJECTOR_MODE')?.value, 'ref')
+  t.equal(init.image, 'node:24-slim')
+  t.notOk(init.imagePullPolicy, "another image does not inherit the gateway's pull policy")
+  const bad = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.mode]: 'plaintext' })))
+  t.equal(env(initOf(bad), 'OPENCLAW_INJECTOR_MODE')?.value, 'sync')
+  t.match(bad.decision.warnings.join('\n'), /expected sync or ref/)
+  const fromSettings = run(chartPod(), engineSettings({ syncImage: 'mirror/openclaw:1', syncImagePullPolicy: 'Always', mode: 'ref' }))
+  t.match(initOf(fromSettings), { image: 'mirror/openclaw:1', imagePullPolicy: 'Always' })
+})
+
+t.test('seed config', async (t) => {
+  const annotated = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.seedConfigMap]: 'agent-config/base.json5' })))
+  t.equal(env(initOf(annotated), 'OPENCLAW_INJECTOR_SEED_PATH')?.value, '/openclaw-injector/seed/base.json5')
+  t.same(annotated.pod.spec?.volumes?.at(-1), { name: 'openclaw-injector-seed', configMap: { name: 'agent-config', items: [{ key: 'base.json5', path: 'base.json5' }] } })
+  t.same(annotated.summary?.volumesAdded, ['openclaw-injector-seed'])
+  const reused = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.seedConfigMap]: 'openclaw' })))
+  t.same(reused.summary?.volumesAdded, [], 'a configMap volume the pod already has is reused')
+  const none = run(edit((pod) => (pod.spec!.volumes = pod.spec!.volumes!.filter((v) => v.name !== 'config'))))
+  t.notOk(env(initOf(none), 'OPENCLAW_INJECTOR_SEED_PATH'), 'no seed: sync only')
+  const items = run(edit((pod) => (pod.spec!.volumes![0] = { name: 'config', configMap: { name: 'openclaw', items: [{ key: 'openclaw.json', path: 'conf/seed.json' }] } })))
+  t.equal(env(initOf(items), 'OPENCLAW_INJECTOR_SEED_PATH')?.value, '/openclaw-injector/seed/conf/seed.json')
+})
+
+t.test('security context follows the pod and the gateway', async (t) => {
+  const numeric = run(edit((pod) => (pod.spec!.securityContext = { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, runAsNonRoot: true })))
+  t.match(initOf(numeric).securityContext, { runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true })
+  const container = run(edit((_, gateway) => (gateway.securityContext = { runAsUser: 2000 })))
+  t.match(initOf(container).securityContext, { runAsUser: 2000, runAsNonRoot: true })
+  const root = run(edit((_, gateway) => (gateway.securityContext = { runAsUser: 0 })))
+  t.notOk(initOf(root).securityContext?.runAsNonRoot, 'never claims non-root for uid 0')
+  const asserted = run(edit((_, gateway) => (gateway.securityContext = { runAsNonRoot: true })))
+  t.equal(initOf(asserted).securityContext?.runAsNonRoot, true, "the gateway's own assertion on the same image carries over")
+})
+
+t.test('a pod with 100 containers', async (t) => {
+  const pod = edit((pod) => {
+    for (let i = 0; i < 99; i++) pod.spec!.containers.push({ name: `worker-${i}`, image: 'busybox', env: [{ name: 'N', value: String(i) }] })
+  })
+  const result = run(pod)
+  t.equal(result.decision.action, 'inject')
+  t.equal(result.patch.length, 3)
+})
+
+t.test('malformed shapes never throw and never patch wrongly', async (t) => {
+  const shapes: unknown[] = [
+    {},
+    { spec: null },
+    { spec: { containers: 'x' } },
+    { spec: { containers: [null, 1, 'a'] } },
+    { metadata: { annotations: null }, spec: { containers: [{ name: 'main', image: 'openclaw/openclaw', env: 'x', volumeMounts: [null] }] } },
+    { metadata: { labels: { 'app.kubernetes.io/name': 'openclaw' } }, spec: { containers: [{ name: 'main', volumeMounts: [{ name: 'd', mountPath: '/' }] }], volumes: [{ name: 'd', emptyDir: {} }] } },
+  ]
+  for (const shape of shapes) {
+    const result = run(shape as Pod)
+    t.ok(result.decision.reasons.length > 0, JSON.stringify(shape))
+  }
+})
