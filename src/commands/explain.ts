@@ -1,0 +1,39 @@
+// openclaw-injector explain -f FILE|-: for each pod or template, injected or skipped and why.
+import { runOffline } from '../offline/command.ts'
+import type { TemplateResult } from '../offline/documents.ts'
+import type { CommandIO } from './io.ts'
+
+const USAGE = `usage: openclaw-injector explain -f FILE|- [-o text|json] [--config settings.yaml] [--<setting> VALUE ...]
+  For each pod or pod template in FILE: whether the webhook would inject it, each reason,
+  each warning, and what would be added.`
+
+export async function run(args: string[], io: CommandIO): Promise<number> {
+  const outcome = await runOffline('explain', USAGE, args, io, { output: { type: 'string', short: 'o' } })
+  if (typeof outcome === 'number') return outcome
+  const format = outcome.values.output ?? 'text'
+  if (format !== 'text' && format !== 'json') {
+    io.stderr.write(`openclaw-injector explain: -o must be text or json, got ${JSON.stringify(format)}\n`)
+    return 2
+  }
+  const { templates } = outcome.processed
+  if (format === 'json') {
+    const report = templates.map((t) => ({ document: t.document, kind: t.kind, name: t.name, namespace: t.namespace, path: t.path, ...t.result.decision, added: t.result.summary }))
+    io.stdout.write(JSON.stringify(report, null, 2) + '\n')
+  } else {
+    io.stdout.write(templates.length === 0 ? 'no pods or pod templates found\n' : templates.map(describe).join('\n'))
+  }
+  return 0
+}
+
+function describe(t: TemplateResult): string {
+  const { decision, summary } = t.result
+  const lines = [`document ${t.document}: ${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}: ${decision.action === 'inject' ? 'INJECT' : 'SKIP'}`]
+  for (const reason of decision.reasons) lines.push(`  because ${reason}`)
+  for (const warning of decision.warnings) lines.push(`  warning: ${warning}`)
+  if (summary !== undefined) {
+    lines.push(`  adds init container ${summary.initContainer} (image ${summary.image}, mode ${summary.mode}) syncing ${summary.configPath} on volume ${summary.stateVolume}`)
+    if (summary.gatewayEnvAdded.length > 0) lines.push(`  adds env to container ${summary.gatewayContainer}: ${summary.gatewayEnvAdded.join(', ')}`)
+    if (summary.volumesAdded.length > 0) lines.push(`  adds volumes: ${summary.volumesAdded.join(', ')}`)
+  }
+  return lines.join('\n') + '\n'
+}

@@ -1,0 +1,163 @@
+// Reads Kubernetes manifests (multi-document YAML, or JSON), finds every pod template
+// in them and runs the engine on each, as the webhook would at pod creation.
+// YAML documents are edited in place with the engine's patch, so comments, key order
+// and untouched documents come out as they went in.
+import { isMap, isSeq, parseAllDocuments, type Document, type Node } from 'yaml'
+import { mutatePod, type EngineResult, type PatchOperation, type Pod } from '../engine/index.ts'
+import type { EngineSettings } from '../settings.ts'
+
+/** Where each kind keeps its pod template. */
+const TEMPLATE_PATHS: Record<string, string[]> = {
+  Pod: [],
+  PodTemplate: ['template'],
+  Deployment: ['spec', 'template'],
+  StatefulSet: ['spec', 'template'],
+  DaemonSet: ['spec', 'template'],
+  ReplicaSet: ['spec', 'template'],
+  ReplicationController: ['spec', 'template'],
+  Job: ['spec', 'template'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
+}
+
+export class InputError extends Error {
+  override name = 'InputError'
+}
+
+export interface TemplateResult {
+  /** 1-based position of the document in the input. */
+  document: number
+  kind: string
+  name: string
+  namespace?: string
+  /** JSON pointer of the pod template inside the document ('' for a Pod). */
+  path: string
+  result: EngineResult
+}
+
+export interface ProcessedInput {
+  output: string
+  templates: TemplateResult[]
+}
+
+/** Runs the engine over every pod template. Throws InputError naming the document for bad input; returns nothing half-done. */
+export function processManifests(text: string, source: string, settings: EngineSettings): ProcessedInput {
+  const trimmed = text.trimStart()
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return processJson(text, source, settings)
+  return processYaml(text, source, settings)
+}
+
+function processJson(text: string, source: string, settings: EngineSettings): ProcessedInput {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    throw new InputError(`${source}: not valid JSON: ${(error as Error).message}`)
+  }
+  const documents = Array.isArray(parsed) ? parsed : [parsed]
+  const templates: TemplateResult[] = []
+  documents.forEach((doc, index) => {
+    for (const found of visit(doc, index + 1, source, '', settings)) {
+      templates.push(found)
+      applyToObject(doc, found.path, found.result.patch)
+    }
+  })
+  return { output: JSON.stringify(parsed, null, 2) + '\n', templates }
+}
+
+function processYaml(text: string, source: string, settings: EngineSettings): ProcessedInput {
+  const documents = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false })
+  if (!Array.isArray(documents)) throw new InputError(`${source}: not a YAML stream`)
+  const templates: TemplateResult[] = []
+  let output = ''
+  let end = 0
+  documents.forEach((doc, index) => {
+    const number = index + 1
+    const error = doc.errors[0]
+    if (error !== undefined) throw new InputError(`${source}: document ${number}: not valid YAML: ${error.message.split('\n')[0]}`)
+    // From the end of the previous document: its separator and leading comments come along.
+    const original = text.slice(end, doc.range[2])
+    end = doc.range[2]
+    const found = doc.contents === null ? [] : visit(doc.toJS({ maxAliasCount: 100 }), number, source, '', settings)
+    for (const template of found) {
+      templates.push(template)
+      applyToDocument(doc, template.path, template.result.patch)
+    }
+    if (!found.some((t) => t.result.patch.length > 0)) output += original
+    else output += (output === '' || output.endsWith('\n') ? '' : '\n') + doc.toString({ lineWidth: 0 })
+  })
+  return { output: output + text.slice(end), templates }
+}
+
+function visit(doc: unknown, number: number, source: string, path: string, settings: EngineSettings): TemplateResult[] {
+  if (doc === null || doc === undefined) return []
+  const where = `${source}: document ${number}`
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new InputError(`${where}: expected a Kubernetes object, got ${Array.isArray(doc) ? 'a list' : typeof doc}`)
+  const object = doc as Record<string, unknown>
+  const kind = object.kind
+  if (typeof kind !== 'string' || kind === '') throw new InputError(`${where}${path ? ` at ${path}` : ''}: no kind`)
+  if (typeof object.apiVersion !== 'string' || object.apiVersion === '') throw new InputError(`${where}${path ? ` at ${path}` : ''}: ${kind} has no apiVersion`)
+  const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string; generateName?: string }
+  const name = metadata.name ?? metadata.generateName ?? '(unnamed)'
+  const label = `${where} (${kind} ${name})`
+
+  if (kind.endsWith('List') && Array.isArray(object.items)) {
+    return object.items.flatMap((item, i) => visit(item, number, source, `${path}/items/${i}`, settings))
+  }
+  const templatePath = TEMPLATE_PATHS[kind]
+  if (templatePath === undefined) return []
+  let template: unknown = object
+  for (const key of templatePath) template = (template as Record<string, unknown> | undefined)?.[key]
+  if (template === null || typeof template !== 'object') throw new InputError(`${label}: has no pod template at ${templatePath.join('.')}`)
+  const { metadata: templateMetadata, spec } = template as { metadata?: unknown; spec?: { containers?: unknown } }
+  if (!Array.isArray(spec?.containers) || spec.containers.length === 0) throw new InputError(`${label}: the pod has no containers`)
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: templateMetadata ?? {}, spec } as Pod
+  const result = mutatePod(pod, settings)
+  const pointer = path + templatePath.map((key) => `/${key}`).join('')
+  return [{ document: number, kind, name, namespace: metadata.namespace, path: pointer, result: withTemplatePatch(result, templateMetadata === undefined) }]
+}
+
+/**
+ * The engine patches a Pod; a template shares its `metadata` and `spec` keys, and
+ * only those. A template without metadata gets it whole.
+ */
+function withTemplatePatch(result: EngineResult, metadataMissing: boolean): EngineResult {
+  if (!metadataMissing) return result
+  const patch = result.patch.filter((op) => !op.path.startsWith('/metadata/'))
+  if (patch.length !== result.patch.length) patch.unshift({ op: 'add', path: '/metadata', value: result.pod.metadata })
+  return { ...result, patch }
+}
+
+function tokens(pointer: string): string[] {
+  return pointer === '' ? [] : pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'))
+}
+
+function applyToObject(root: unknown, base: string, patch: PatchOperation[]): void {
+  for (const op of patch) {
+    const path = [...tokens(base), ...tokens(op.path)]
+    const key = path.pop() as string
+    let parent = root as Record<string, unknown> | unknown[]
+    for (const token of path) parent = (parent as Record<string, unknown>)[token] as Record<string, unknown>
+    if (op.op === 'add' && Array.isArray(parent)) parent.splice(Number(key), 0, op.value)
+    else if (op.op === 'add' || op.op === 'replace') (parent as Record<string, unknown>)[key] = op.value
+    else throw new Error(`unexpected patch operation ${op.op}`)
+  }
+}
+
+function applyToDocument(doc: Document, base: string, patch: PatchOperation[]): void {
+  for (const op of patch) {
+    const path = [...tokens(base), ...tokens(op.path)]
+    const key = path.pop() as string
+    let parent: unknown = doc.contents
+    for (const token of path) parent = isSeq(parent) ? parent.items[Number(token)] : isMap(parent) ? parent.get(token, true) : undefined
+    const value = doc.createNode((op as { value?: unknown }).value) as Node
+    if (isSeq(parent)) {
+      if (op.op === 'add') parent.items.splice(Number(key), 0, value)
+      else if (op.op === 'replace') parent.items[Number(key)] = value
+      else throw new Error(`unexpected patch operation ${op.op}`)
+    } else if (isMap(parent) && (op.op === 'add' || op.op === 'replace')) {
+      parent.set(key, value)
+    } else {
+      throw new Error(`cannot apply ${op.op} at ${op.path}`)
+    }
+  }
+}
