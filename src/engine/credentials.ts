@@ -8,7 +8,7 @@ import type { Container, Pod } from './types.ts'
 
 export interface CredentialKind {
   /** `token` or `password`, for messages. */
-  label: string
+  label: 'token' | 'password'
   envName: 'OPENCLAW_GATEWAY_TOKEN' | 'OPENCLAW_GATEWAY_PASSWORD'
   annotation: string
   defaultSecret: string

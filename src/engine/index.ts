@@ -67,7 +67,7 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
       continue
     }
     reasons.push(source.description)
-    found[kind.label as 'token' | 'password'] = source.description
+    found[kind.label] = source.description
     credentials.push(source.env)
     if (source.addToGateway) gatewayEnv.push(structuredClone(source.env))
   }
