@@ -33,6 +33,7 @@ function describe(t: TemplateResult): string {
   if (summary !== undefined) {
     lines.push(`  adds init container ${summary.initContainer} (image ${summary.image}, mode ${summary.mode}) syncing ${summary.configPath} on volume ${summary.stateVolume}`)
     if (summary.gatewayEnvAdded.length > 0) lines.push(`  adds env to container ${summary.gatewayContainer}: ${summary.gatewayEnvAdded.join(', ')}`)
+    if (summary.configPathWiredInto.length > 0) lines.push(`  adds OPENCLAW_CONFIG_PATH to containers: ${summary.configPathWiredInto.join(', ')}`)
     if (summary.volumesAdded.length > 0) lines.push(`  adds volumes: ${summary.volumesAdded.join(', ')}`)
   }
   return lines.join('\n') + '\n'

@@ -8,8 +8,9 @@ import { resolveCredential, type CredentialKind } from './credentials.ts'
 import { hasEnv } from './env.ts'
 import { buildInitContainer, isChartTokenSync, isInjectedContainer } from './init-container.ts'
 import { createPatch } from './patch.ts'
-import { findStateMount, resolveConfigPath } from './paths.ts'
+import { configPathThrough, findStateMount, resolveConfigPath } from './paths.ts'
 import { resolveSeed } from './seed.ts'
+import { imageMatches } from './images.ts'
 import { containersOf, findGateway, selectPod } from './selection.ts'
 import type { Container, EngineResult, InjectionSummary, Pod } from './types.ts'
 
@@ -119,12 +120,21 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
     warnings.push(`container ${gateway.name} takes env from a ConfigMap, which the webhook cannot read; the ${gatewayEnvAdded.map((e) => e.name).join(', ')} added here take precedence over it`)
   }
 
+  // Every other OpenClaw container that mounts the state (a CLI sidecar, say) is pinned to
+  // the same file, through its own mount of the volume.
+  const wired: string[] = []
   const mutatedSpec = { ...pod.spec }
-  if (gatewayEnvAdded.length > 0) {
-    mutatedSpec.containers = (pod.spec.containers as Container[]).map((c) =>
-      c === gateway ? { ...gateway, env: [...(Array.isArray(gateway.env) ? gateway.env : []), ...gatewayEnvAdded] } : c,
-    )
-  }
+  const mutatedContainers = (pod.spec.containers as Container[]).map((c) => {
+    if (c === gateway) {
+      return gatewayEnvAdded.length === 0 ? c : { ...c, env: [...(Array.isArray(c.env) ? c.env : []), ...gatewayEnvAdded] }
+    }
+    if (c === null || typeof c !== 'object' || !imageMatches(c.image, settings.imagePattern) || hasEnv(c, 'OPENCLAW_CONFIG_PATH')) return c
+    const seen = configPathThrough(c, state.value, configPath.value)
+    if (seen === undefined) return c
+    wired.push(c.name)
+    return { ...c, env: [...(Array.isArray(c.env) ? c.env : []), { name: 'OPENCLAW_CONFIG_PATH', value: seen }] }
+  })
+  if (mutatedContainers.some((c, i) => c !== (pod.spec?.containers as Container[])[i])) mutatedSpec.containers = mutatedContainers
   const originalInit = Array.isArray(pod.spec.initContainers) ? pod.spec.initContainers : []
   mutatedSpec.initContainers = replaceIndex === -1 ? [initContainer, ...originalInit] : originalInit.map((c, i) => (i === replaceIndex ? initContainer : c))
   if (seed.seed?.added) mutatedSpec.volumes = [...(Array.isArray(pod.spec.volumes) ? pod.spec.volumes : []), seed.seed.volume]
@@ -146,6 +156,7 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
     stateVolume: state.value.volume.name,
     mode,
     gatewayEnvAdded: gatewayEnvAdded.map((e) => e.name),
+    configPathWiredInto: wired,
     volumesAdded: seed.seed?.added ? [seed.seed.volume.name] : [],
   }
   if (seed.seed !== undefined) summary.seed = { configMap: seed.seed.configMap, key: seed.seed.key }

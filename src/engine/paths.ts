@@ -76,6 +76,24 @@ export function findStateMount(pod: Pod, container: Container, configPath: strin
   return { ok: true, value: { mount: best, volume }, reason: `state volume ${volume.name} mounted at ${best.mountPath}${best.subPath ? ` (subPath ${best.subPath})` : ''}` }
 }
 
+/**
+ * Where another container sees the config file: through its own mount of the same volume
+ * and subPath, wherever it mounts it; undefined when it does not mount the state at all.
+ */
+export function configPathThrough(container: Container, state: StateMount, configPath: string): string | undefined {
+  const relative = path.relative(normalizeMountPath(state.mount.mountPath), configPath)
+  const mount = (Array.isArray(container.volumeMounts) ? container.volumeMounts : []).find(
+    (m) =>
+      m !== null &&
+      typeof m === 'object' &&
+      typeof m.mountPath === 'string' &&
+      m.name === state.mount.name &&
+      (m.subPath ?? '') === (state.mount.subPath ?? '') &&
+      (m.subPathExpr ?? '') === (state.mount.subPathExpr ?? ''),
+  )
+  return mount === undefined ? undefined : path.join(normalizeMountPath(mount.mountPath), relative)
+}
+
 /** `/home/node/.openclaw/` and `/home/node//.openclaw` both mean `/home/node/.openclaw`. */
 function normalizeMountPath(mountPath: string): string {
   return path.normalize(mountPath).replace(/(.)\/$/, '$1')

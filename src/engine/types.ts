@@ -29,6 +29,8 @@ export interface InjectionSummary {
   password?: string
   mode: 'sync' | 'ref'
   gatewayEnvAdded: string[]
+  /** Other OpenClaw containers that mount the state and were given OPENCLAW_CONFIG_PATH too. */
+  configPathWiredInto: string[]
   volumesAdded: string[]
 }
 

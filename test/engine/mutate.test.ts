@@ -355,6 +355,21 @@ t.test('security context follows the pod and the gateway', async (t) => {
   t.equal(initOf(asserted).securityContext?.runAsNonRoot, true, "the gateway's own assertion on the same image carries over")
 })
 
+t.test('other OpenClaw containers that mount the state see the same file', async (t) => {
+  const result = run(edit((pod) => {
+    pod.spec!.containers.push(
+      { name: 'cli', image: 'ghcr.io/openclaw/openclaw:2026.9.6', volumeMounts: [{ name: 'data', mountPath: '/state' }] },
+      { name: 'cli-sub', image: 'ghcr.io/openclaw/openclaw:2026.9.6', volumeMounts: [{ name: 'data', mountPath: '/state', subPath: 'other' }] },
+      { name: 'proxy', image: 'envoy:1', volumeMounts: [{ name: 'data', mountPath: '/state' }] },
+    )
+  }))
+  const [, cli, cliSub, proxy] = result.pod.spec!.containers
+  t.same(cli?.env, [{ name: 'OPENCLAW_CONFIG_PATH', value: '/state/openclaw.json' }], 'through its own mountPath')
+  t.notOk(cliSub?.env, 'another subPath is another directory')
+  t.notOk(proxy?.env, 'not an OpenClaw container')
+  t.same(result.summary?.configPathWiredInto, ['cli'])
+})
+
 t.test('a pod with 100 containers', async (t) => {
   const pod = edit((pod) => {
     for (let i = 0; i < 99; i++) pod.spec!.containers.push({ name: `worker-${i}`, image: 'busybox', env: [{ name: 'N', value: String(i) }] })
