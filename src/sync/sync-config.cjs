@@ -1,0 +1,382 @@
+'use strict'
+// openclaw-injector: run before OpenClaw starts, keeps the gateway credentials in OpenClaw's config
+// file in line with the Secret. The gateway prefers a plaintext gateway.auth.token in the file to the
+// environment, so a stale copy on the volume would silently cancel a rotated Secret. Never prints a
+// credential; a file it cannot handle safely is left byte-for-byte as it is.
+const fs = require('node:fs')
+const path = require('node:path')
+const crypto = require('node:crypto')
+
+const PREFIX = 'openclaw-injector:'
+// Values the gateway refuses at start (OpenClaw 2026.9.6: blank, "undefined"/"null", published
+// examples, redaction markers) plus common defaults. Compared trimmed, case-insensitively.
+const PLACEHOLDERS = ['undefined', 'null', 'change-me-now', 'change-me-to-a-long-random-token',
+  'change-me-to-a-strong-password', 'change-me', 'changeme', '__openclaw_redacted__', 'redacted', '***',
+  '[redacted]', '<redacted>', '[redacted credential]', '[redacted_private_key]', 'xoxb-redacted', 'xapp-redacted']
+const CREDENTIALS = [
+  { key: 'token', env: 'OPENCLAW_GATEWAY_TOKEN' },
+  { key: 'password', env: 'OPENCLAW_GATEWAY_PASSWORD' },
+]
+// A temp file left by a killed run is removed only once this old: a run in progress elsewhere
+// (another pod on a shared volume) must not lose its temp file.
+const STALE_TEMP_MS = 10 * 60 * 1000
+
+// An expected failure: its lines are printed as they are; ON_ERROR decides the exit code.
+class Refusal extends Error {
+  constructor(lines) { super(String(lines)); this.lines = [].concat(lines) }
+}
+const untouched = (file, why) => new Refusal(`${file}: ${why}; file left unchanged`)
+const log = (line) => process.stdout.write(`${PREFIX} ${line}\n`)
+const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k)
+const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v)
+// SecretRef objects ({source, provider, id}) are resolved by OpenClaw: they follow the Secret already.
+const isSecretRef = (v) => isObject(v) && hasOwn(v, 'source')
+const isSet = (v) => (typeof v === 'string' && v.trim() !== '') || isObject(v)
+
+// True when OpenClaw takes the string from the environment itself: ${UPPER_CASE_VAR} anywhere in it
+// ($${VAR} is OpenClaw's escape for a literal), or the whole value being the shorthand $VAR.
+function isEnvReference(s) {
+  if (/^\s*\$[A-Z][A-Z0-9_]{0,127}\s*$/.test(s)) return true
+  const re = /\$?\$\{[A-Z_][A-Z0-9_]*\}/g
+  for (let m; (m = re.exec(s)) !== null;) if (!m[0].startsWith('$$')) return true
+  return false
+}
+
+function readSettings(env) {
+  const choice = (name, allowed) => {
+    const v = env[name] || allowed[0]
+    if (!allowed.includes(v)) throw new Error(`${name} must be one of ${allowed.join(', ')}, not ${JSON.stringify(v)}`)
+    return v
+  }
+  const configPath = env.OPENCLAW_CONFIG_PATH
+  if (!configPath || !path.isAbsolute(configPath)) throw new Error('OPENCLAW_CONFIG_PATH must be an absolute path')
+  return {
+    configPath,
+    seedPath: env.OPENCLAW_INJECTOR_SEED_PATH || '',
+    mode: choice('OPENCLAW_INJECTOR_MODE', ['sync', 'ref']),
+    onError: choice('OPENCLAW_INJECTOR_ON_ERROR', ['fail', 'warn']),
+    json5From: env.OPENCLAW_INJECTOR_JSON5_FROM || '/app',
+  }
+}
+
+// The credentials to sync. Empty means "not provided" (optional secretKeyRef); a placeholder is
+// refused before anything is read or written.
+function readCredentials(env) {
+  const creds = CREDENTIALS.filter((c) => env[c.env]).map((c) => ({ ...c, value: env[c.env] }))
+  const bad = creds.filter((c) => !c.value.trim() || PLACEHOLDERS.includes(c.value.trim().toLowerCase()))
+  if (bad.length) {
+    throw new Refusal(bad.map((c) => `${c.env} is a placeholder (blank, "undefined", "change-me-now", ...) that the gateway refuses; not written`))
+  }
+  return creds
+}
+
+// OpenClaw's own json5 (in the image's app dir) when present, else the built-in reader below.
+function loadParser(dir) {
+  try {
+    const mod = require('node:module').createRequire(path.join(dir, 'package.json'))('json5')
+    const parse = mod && (mod.parse || (mod.default && mod.default.parse))
+    if (typeof parse === 'function') return (text) => parse(text)
+  } catch (e) {
+    if (e.code !== 'MODULE_NOT_FOUND') log(`cannot load json5 from ${dir} (${e.code || e.name}); using the built-in reader`)
+  }
+  return parseJson5
+}
+
+// JSON5 reader (spec.json5.org): comments, trailing commas, identifier keys, single quotes, hex,
+// +/-Infinity, NaN, .5 and 5., escapes, line continuations. Errors carry line and column only,
+// never the text, which may hold a secret.
+function parseJson5(text) {
+  let i = 0
+  const IDENT = /(?:[\p{ID_Start}$_]|\\u[0-9a-fA-F]{4})(?:[\p{ID_Continue}$\u200c\u200d]|\\u[0-9a-fA-F]{4})*/uy
+  const NUMBER = /0[xX][0-9a-fA-F]+|(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?/y
+  const SPACE = /[\t\n\v\f\r \u00a0\u2028\u2029\ufeff\p{Zs}]/u
+  const ESCAPES = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\n': '', '\u2028': '', '\u2029': '' }
+  const fail = (what) => {
+    const lines = text.slice(0, i).split(/\r\n|[\n\r\u2028\u2029]/)
+    throw Object.assign(new SyntaxError(what), { lineNumber: lines.length, columnNumber: lines[lines.length - 1].length + 1 })
+  }
+  const skip = () => {
+    for (;;) {
+      const c = text[i]
+      if (c === '/' && text[i + 1] === '/') while (i < text.length && !'\n\r\u2028\u2029'.includes(text[i])) i++
+      else if (c === '/' && text[i + 1] === '*') {
+        const end = text.indexOf('*/', i + 2)
+        if (end < 0) fail('unterminated comment')
+        i = end + 2
+      } else if (c === ' ' || c === '\n' || (c !== undefined && SPACE.test(c))) i++
+      else return
+    }
+  }
+  const hex = (n) => {
+    const h = text.slice(i, i + n)
+    if (!/^[0-9a-fA-F]+$/.test(h) || h.length !== n) fail('bad escape')
+    i += n
+    return String.fromCharCode(parseInt(h, 16))
+  }
+  const string = () => {
+    const quote = text[i++]
+    let out = ''
+    for (let from = i; ;) {
+      const c = text[i]
+      if (c === undefined || c === '\n' || c === '\r') fail('unterminated string')
+      if (c === quote) return out + text.slice(from, i++)
+      if (c !== '\\') { i++; continue }
+      out += text.slice(from, i)
+      const e = text[i + 1]
+      i += 2
+      if (e === undefined || /[1-9]/.test(e) || (e === '0' && /[0-9]/.test(text[i] || ''))) fail('bad escape')
+      else if (e === 'x' || e === 'u') out += hex(e === 'x' ? 2 : 4)
+      else if (e === '0') out += '\0'
+      else if (e === '\r') { if (text[i] === '\n') i++ }
+      else out += hasOwn(ESCAPES, e) ? ESCAPES[e] : e
+      from = i
+    }
+  }
+  const number = () => {
+    const sign = text[i] === '-' ? -1 : 1
+    if (text[i] === '+' || text[i] === '-') i++
+    if (text.startsWith('Infinity', i)) { i += 8; return sign * Infinity }
+    if (text.startsWith('NaN', i)) { i += 3; return NaN }
+    NUMBER.lastIndex = i
+    const m = NUMBER.exec(text) || fail('bad number')
+    i += m[0].length
+    return sign * Number(m[0])
+  }
+  const key = () => {
+    if (text[i] === '"' || text[i] === "'") return string()
+    IDENT.lastIndex = i
+    const m = IDENT.exec(text) || fail('expected a property name')
+    const name = m[0].replace(/\\u([0-9a-fA-F]{4})/g, (_, h) => String.fromCharCode(parseInt(h, 16)))
+    if (!/^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u.test(name)) fail('bad property name')
+    i += m[0].length
+    return name
+  }
+  // Objects and arrays: items separated by commas, optionally one trailing comma.
+  const list = (close, item) => {
+    i++
+    skip()
+    while (text[i] !== close) {
+      item()
+      skip()
+      if (text[i] === ',') { i++; skip() } else if (text[i] !== close) fail(`expected ',' or '${close}'`)
+    }
+    i++
+  }
+  const value = () => {
+    skip()
+    const c = text[i]
+    if (c === '{') {
+      const obj = {}
+      list('}', () => {
+        const k = key()
+        skip()
+        if (text[i] !== ':') fail("expected ':'")
+        i++
+        // Like JSON.parse: a "__proto__" key becomes an ordinary property.
+        Object.defineProperty(obj, k, { value: value(), enumerable: true, writable: true, configurable: true })
+      })
+      return obj
+    }
+    if (c === '[') { const arr = []; list(']', () => arr.push(value())); return arr }
+    if (c === '"' || c === "'") return string()
+    for (const [word, v] of [['true', true], ['false', false], ['null', null]]) {
+      if (text.startsWith(word, i)) { i += word.length; return v }
+    }
+    if (c !== undefined && /[-+.0-9IN]/.test(c)) return number()
+    return fail(c === undefined ? 'unexpected end of input' : 'unexpected character')
+  }
+  const result = value()
+  skip()
+  if (i < text.length) fail('unexpected content after the value')
+  return result
+}
+
+function parseConfig(file, text, parse) {
+  let doc
+  try { doc = parse(text) } catch (e) {
+    throw untouched(file, `not valid JSON5${e && e.lineNumber ? ` (line ${e.lineNumber}, column ${e.columnNumber})` : ''}`)
+  }
+  if (!isObject(doc)) throw untouched(file, 'the top level is not an object')
+  // What $include pulls in lives in another file, which could override or contradict an edit here.
+  const included = (what) => untouched(file, `${what} from $include, which this script does not edit`)
+  const gateway = doc.gateway
+  if (gateway === undefined) {
+    if (hasOwn(doc, '$include')) throw included('the gateway section may come')
+    return doc
+  }
+  if (!isObject(gateway)) throw untouched(file, 'gateway is not an object')
+  if (hasOwn(gateway, '$include')) throw included('gateway comes')
+  for (const section of ['auth', 'remote']) {
+    const s = gateway[section]
+    if (s === undefined) continue
+    if (!isObject(s)) throw untouched(file, `gateway.${section} is not an object`)
+    if (hasOwn(s, '$include')) throw included(`gateway.${section} comes`)
+    for (const k of ['token', 'password']) if (isObject(s[k]) && hasOwn(s[k], '$include')) throw included(`gateway.${section}.${k} comes`)
+  }
+  return doc
+}
+
+// Sets the credentials in doc; returns one log line per credential that changed.
+function applyCredentials(file, doc, creds, mode) {
+  const changes = []
+  for (const c of creds) {
+    const desired = mode === 'ref' ? { source: 'env', provider: 'default', id: c.env } : c.value
+    const fields = []
+    for (const section of ['auth', 'remote']) {
+      const field = `gateway.${section}.${c.key}`
+      const current = doc.gateway && doc.gateway[section] ? doc.gateway[section][c.key] : undefined
+      if (current === desired) continue
+      if (typeof current === 'string' && isEnvReference(current)) { log(`${field} left as is: it references the environment`); continue }
+      if (isSecretRef(current)) {
+        if (mode === 'sync' || current.source !== 'env' || current.id !== c.env) log(`${field} left as is: it is a SecretRef`)
+        continue
+      }
+      doc.gateway = doc.gateway || {}
+      doc.gateway[section] = doc.gateway[section] || {}
+      doc.gateway[section][c.key] = desired
+      fields.push(field)
+    }
+    if (fields.length) changes.push(`${c.key} ${mode === 'ref' ? `replaced by a SecretRef to env ${c.env}` : 'updated'} in ${fields.join(', ')}`)
+  }
+  const auth = doc.gateway && doc.gateway.auth
+  if (changes.length && auth && isSet(auth.token) && isSet(auth.password) && !isSet(auth.mode)) {
+    throw untouched(file, 'the gateway refuses gateway.auth.token and gateway.auth.password both set without gateway.auth.mode; set gateway.auth.mode to "token" or "password"')
+  }
+  return changes
+}
+
+// Removes only our own temp files: ".<name>.openclaw-injector-<pid>-<8 hex>.tmp".
+function removeStaleTemps(file) {
+  const dir = path.dirname(file)
+  const base = path.basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const ours = new RegExp(`^\\.${base}\\.openclaw-injector-\\d+-[0-9a-f]{8}\\.tmp$`)
+  let names = []
+  try { names = fs.readdirSync(dir).filter((n) => ours.test(n)).map((n) => path.join(dir, n)) } catch { return }
+  for (const name of names) {
+    try {
+      const st = fs.lstatSync(name)
+      if (!st.isFile() || Date.now() - st.mtimeMs < STALE_TEMP_MS) continue
+      fs.unlinkSync(name)
+      log(`removed stale temporary file ${name}`)
+    } catch { /* best effort: a leftover temp file does no harm */ }
+  }
+}
+
+// Crash-safe replace: write a temp file in the same directory, fsync, rename over the target,
+// fsync the directory. A process killed at any instant leaves the old file or the new one.
+function writeAtomic(file, data, original) {
+  const dir = path.dirname(file)
+  const tmp = path.join(dir, `.${path.basename(file)}.openclaw-injector-${process.pid}-${crypto.randomBytes(4).toString('hex')}.tmp`)
+  const fd = fs.openSync(tmp, 'wx', 0o600) // 'wx': never follows or reuses an existing path
+  let open = true
+  try {
+    fs.fchmodSync(fd, 0o600) // a credential file; also whatever the umask says
+    const mine = fs.fstatSync(fd)
+    if (original && (mine.uid !== original.uid || mine.gid !== original.gid)) {
+      try { fs.fchownSync(fd, original.uid, original.gid) } catch (e) { if (e.code !== 'EPERM') throw e }
+    }
+    const buf = Buffer.from(data)
+    for (let off = 0; off < buf.length;) off += fs.writeSync(fd, buf, off, buf.length - off)
+    fs.fsyncSync(fd)
+    fs.closeSync(fd)
+    open = false
+    fs.renameSync(tmp, file)
+  } catch (e) {
+    if (open) fs.closeSync(fd)
+    try { fs.unlinkSync(tmp) } catch { /* the original error matters */ }
+    throw e
+  }
+  let dfd
+  try {
+    dfd = fs.openSync(dir, 'r')
+    fs.fsyncSync(dfd) // makes the rename durable
+  } catch (e) {
+    if (!['EINVAL', 'ENOTSUP', 'EISDIR', 'EACCES'].includes(e.code)) throw e // fs without dir fsync
+  } finally {
+    if (dfd !== undefined) fs.closeSync(dfd)
+  }
+}
+
+// The file to write: a symlinked config is written through to its target, so the link survives.
+function resolveTarget(configPath) {
+  let st
+  try { st = fs.lstatSync(configPath) } catch (e) {
+    if (e.code === 'ENOENT') return { file: configPath, stat: null }
+    throw e
+  }
+  let file = configPath
+  if (st.isSymbolicLink()) {
+    try { file = fs.realpathSync(configPath) } catch (e) {
+      if (e.code === 'ENOENT') throw new Refusal(`${configPath} is a symbolic link to a missing file; nothing written`)
+      throw e
+    }
+    st = fs.statSync(file)
+  }
+  if (!st.isFile()) throw new Refusal(`${configPath} is not a regular file; nothing written`)
+  return { file, stat: st }
+}
+
+function run(settings, env) {
+  const creds = readCredentials(env)
+  const { configPath, seedPath, mode } = settings
+  const stateDir = path.dirname(configPath)
+  if (!fs.existsSync(stateDir)) {
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 })
+    fs.chmodSync(stateDir, 0o700) // whatever the umask says
+    log(`created state directory ${stateDir}`)
+  }
+  const target = resolveTarget(configPath)
+  removeStaleTemps(target.file)
+  if (!creds.length) log(`${CREDENTIALS.map((c) => c.env).join(' and ')} are not set; nothing to sync`)
+
+  let source = null // the current configuration: the config file, or the seed when there is none
+  if (target.stat) {
+    if (!creds.length) return
+    source = { file: configPath, bytes: fs.readFileSync(target.file) }
+  } else if (seedPath) {
+    try { source = { file: seedPath, bytes: fs.readFileSync(seedPath), seed: true } } catch (e) {
+      if (e.code !== 'ENOENT') throw e
+      log(`seed file ${seedPath} does not exist; continuing without it`)
+    }
+  }
+  if (!source) {
+    // Without a config file OpenClaw reads the credentials from the environment itself.
+    log(`no config file at ${configPath} and no seed; nothing to sync`)
+    return
+  }
+  let changes = []
+  let data = source.bytes
+  if (creds.length) {
+    const doc = parseConfig(source.file, source.bytes.toString('utf8'), loadParser(settings.json5From))
+    changes = applyCredentials(source.file, doc, creds, mode)
+    if (changes.length) data = `${JSON.stringify(doc, null, 2)}\n` // as OpenClaw writes it
+  }
+  if (source.seed) {
+    writeAtomic(target.file, data, null)
+    log(`created ${configPath} from seed ${seedPath}`)
+  } else if (changes.length) {
+    writeAtomic(target.file, data, target.stat)
+  } else {
+    return log(`${configPath} is already in sync; not rewritten`)
+  }
+  for (const line of changes) log(`${line} (${configPath})`)
+}
+
+function main() {
+  let settings
+  try { settings = readSettings(process.env) } catch (e) {
+    process.stderr.write(`${PREFIX} error: ${e.message}\n`)
+    process.exitCode = 2 // a broken injection: not subject to ON_ERROR
+    return
+  }
+  try { run(settings, process.env) } catch (e) {
+    // Unexpected errors (fs errors) name paths only, never file contents. With ON_ERROR=warn the
+    // same line is printed and the pod starts anyway.
+    for (const line of e instanceof Refusal ? e.lines : [String(e && e.message)]) process.stderr.write(`${PREFIX} error: ${line}\n`)
+    process.exitCode = settings.onError === 'warn' ? 0 : 1
+  }
+}
+
+// Runs as a file and under `node -e` (module id "[eval]"); require() (tests) gets the JSON5 reader.
+if (require.main === module || module.id === '[eval]' || module.id === '[stdin]') main()
+else module.exports = { parseJson5 }

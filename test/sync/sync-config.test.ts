@@ -1,0 +1,595 @@
+// Runs the real sync script (src/sync/sync-config.cjs) with the real node on temp directories.
+// Every run also checks that no credential, old or new, nor any part of one, reaches stdout/stderr.
+import t from 'tap'
+import type { Test } from 'tap'
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+
+const SCRIPT = fileURLToPath(new URL('../../src/sync/sync-config.cjs', import.meta.url))
+const { parseJson5 } = createRequire(import.meta.url)(SCRIPT) as { parseJson5: (text: string) => unknown }
+
+// Distinctive values: any 5-character piece of one showing up in the output is a leak.
+const TOKEN = 'Kq7vZp2XwT9mRb4N'
+const OLD_TOKEN = 'Hd3sLc8YfJ1gWe6U'
+const PASSWORD = 'Vr5#nQ0!tBz8@mXa'
+const OLD_PASSWORD = 'Gy2$pE7%kS4^uLc1'
+const SECRETS = [TOKEN, OLD_TOKEN, PASSWORD, OLD_PASSWORD]
+const REF_TOKEN = { source: 'env', provider: 'default', id: 'OPENCLAW_GATEWAY_TOKEN' }
+const REF_PASSWORD = { source: 'env', provider: 'default', id: 'OPENCLAW_GATEWAY_PASSWORD' }
+
+type Env = Record<string, string | undefined>
+type Run = { status: number | null; stdout: string; stderr: string }
+
+function tempDir(t: Test): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-sync-'))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+function assertNoLeak(t: Test, r: Run, extra: string[] = []): void {
+  const out = r.stdout + r.stderr
+  for (const secret of [...SECRETS, ...extra]) {
+    const pieces = new Set<string>()
+    for (let i = 0; i + 5 <= secret.length; i++) pieces.add(secret.slice(i, i + 5))
+    const leaked = [...pieces].filter((p) => out.includes(p))
+    t.same(leaked, [], 'output holds no part of a credential')
+  }
+}
+
+// Exactly this environment and nothing else: not the developer's shell (an OPENCLAW_GATEWAY_TOKEN
+// there would change every result), and not the NODE_OPTIONS that tap adds to every child it sees
+// spawned, which is why the script is started through `env -i`.
+function cleanCommand(env: Env, args: string[]): [string, string[]] {
+  const pairs = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`)
+  return ['/usr/bin/env', ['-i', ...pairs, process.execPath, ...args]]
+}
+
+// JSON5_FROM defaults to an empty directory: the built-in reader.
+function runSync(t: Test, env: Env, opts: { evalMode?: boolean; uid?: number; gid?: number; leakExtra?: string[] } = {}): Run {
+  const emptyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-empty-'))
+  try {
+    const args = opts.evalMode ? ['-e', fs.readFileSync(SCRIPT, 'utf8')] : [SCRIPT]
+    const [cmd, argv] = cleanCommand({ PATH: process.env.PATH, OPENCLAW_INJECTOR_JSON5_FROM: emptyDir, ...env }, args)
+    const r = spawnSync(cmd, argv, {
+      encoding: 'utf8',
+      timeout: 20_000,
+      ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.gid ?? opts.uid }),
+    })
+    if (r.error) throw r.error
+    const run = { status: r.status, stdout: r.stdout, stderr: r.stderr }
+    assertNoLeak(t, run, opts.leakExtra)
+    for (const line of (run.stdout + run.stderr).split('\n').filter(Boolean)) {
+      t.match(line, /^openclaw-injector: /, 'every output line carries the prefix')
+    }
+    return run
+  } finally {
+    fs.rmSync(emptyDir, { recursive: true, force: true })
+  }
+}
+
+// A printable name for a test: JSON, with anything outside ASCII escaped (U+2028 breaks TAP lines).
+const show = (s: string): string => JSON.stringify(s).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+const lines = (s: string): string[] => s.split('\n').filter(Boolean)
+const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`
+const mode = (p: string): number => fs.statSync(p).mode & 0o777
+
+function writeConfig(dir: string, text: string, fileMode = 0o600): string {
+  const file = path.join(dir, 'openclaw.json')
+  fs.writeFileSync(file, text, { mode: fileMode })
+  fs.chmodSync(file, fileMode)
+  return file
+}
+
+// Asserts the file is byte-for-byte, inode and mtime the same as before the run.
+function snapshot(file: string): { bytes: Buffer; ino: number; mtimeMs: number } {
+  const st = fs.statSync(file)
+  return { bytes: fs.readFileSync(file), ino: st.ino, mtimeMs: st.mtimeMs }
+}
+function assertUntouched(t: Test, file: string, before: ReturnType<typeof snapshot>): void {
+  const after = snapshot(file)
+  t.ok(after.bytes.equals(before.bytes), 'file bytes unchanged')
+  t.equal(after.ino, before.ino, 'same inode: not rewritten')
+  t.equal(after.mtimeMs, before.mtimeMs, 'mtime unchanged')
+}
+
+function noTempLeft(t: Test, dir: string): void {
+  t.same(fs.readdirSync(dir).filter((n) => n.includes('openclaw-injector')), [], 'no temp file left behind')
+}
+
+// ---------------------------------------------------------------------------------------------
+// Successful syncs: the file is rewritten as 2-space JSON with a trailing newline.
+type SyncCase = { name: string; input: string; env: Env; expected: unknown; stdout: RegExp[]; notStdout?: RegExp[] }
+const syncCases: SyncCase[] = [
+  {
+    name: 'stale plaintext auth.token and remote.token',
+    input: json({ gateway: { mode: 'local', auth: { mode: 'token', token: OLD_TOKEN }, remote: { token: OLD_TOKEN } }, agents: { x: [1, 2] } }),
+    env: { OPENCLAW_GATEWAY_TOKEN: TOKEN },
+    expected: { gateway: { mode: 'local', auth: { mode: 'token', token: TOKEN }, remote: { token: TOKEN } }, agents: { x: [1, 2] } },
+    stdout: [/token updated in gateway\.auth\.token, gateway\.remote\.token/],
+  },
+  {
+    name: 'only remote.token stale',
+    input: json({ gateway: { auth: { token: TOKEN }, remote: { url: 'wss://gw', token: OLD_TOKEN } } }),
+    env: { OPENCLAW_GATEWAY_TOKEN: TOKEN },
+    expected: { gateway: { auth: { token: TOKEN }, remote: { url: 'wss://gw', token: TOKEN } } },
+    stdout: [/token updated in gateway\.remote\.token \(/],
+    notStdout: [/gateway\.auth\.token/],
+  },
+  {
+    name: 'no gateway section: created with both fields',
+    input: json({ agents: {} }),
+    env: { OPENCLAW_GATEWAY_TOKEN: TOKEN },
+    expected: { agents: {}, gateway: { auth: { token: TOKEN }, remote: { token: TOKEN } } },
+    stdout: [/token updated in gateway\.auth\.token, gateway\.remote\.token/],
+  },
+  {
+    name: 'hand-edited JSON5 (comments, trailing commas, quotes, identifier keys, hex, continuation)',
+    input: `// written by a person
+{
+  /* the gateway */
+  gateway: {
+    port: 0x4965, // 18789
+    auth: { mode: 'token', token: '${OLD_TOKEN}', },
+    remote: { token: "${OLD_TOKEN}", },
+  },
+  ratio: .5, whole: 5., big: +1e3,
+  note: 'it\\'s a \\
+continued line',
+}
+`,
+    env: { OPENCLAW_GATEWAY_TOKEN: TOKEN },
+    expected: { gateway: { port: 18789, auth: { mode: 'token', token: TOKEN }, remote: { token: TOKEN } }, ratio: 0.5, whole: 5, big: 1000, note: "it's a continued line" },
+    stdout: [/token updated in gateway\.auth\.token, gateway\.remote\.token/],
+  },
+  {
+    name: '${OPENCLAW_GATEWAY_TOKEN} reference kept, stale remote.token synced',
+    input: json({ gateway: { auth: { token: '${OPENCLAW_GATEWAY_TOKEN}' }, remote: { token: OLD_TOKEN } } }),
+    env: { OPENCLAW_GATEWAY_TOKEN: TOKEN },
+    expected: { gateway: { auth: { token: '${OPENCLAW_GATEWAY_TOKEN}' }, remote: { token: TOKEN } } },
+    stdout: [/gateway\.auth\.token left as is: it references the environment/, /token updated in gateway\.remote\.token \(/],
+  },
+  {
+    name: 'shorthand $VAR and embedded ${VAR} references kept',
+    input: json({ gateway: { auth: { token: '$MY_TOKEN' }, remote: { token: 'pre-${MY_TOKEN}' } } }),
+    env: { OPENCLAW_GATEWAY_TOKEN: TOKEN },
+    expected: null, // unchanged: checked below as "already in sync"
+    stdout: [],
+  },
+  {
+    name: 'escaped $${VAR} is a literal (plaintext): replaced',
+    input: json({ gateway: { auth: { mode: 'token', token: '$${OPENCLAW_GATEWAY_TOKEN}' }, remote: { token: TOKEN } } }),
+    env: { OPENCLAW_GATEWAY_TOKEN: TOKEN },
+    expected: { gateway: { auth: { mode: 'token', token: TOKEN }, remote: { token: TOKEN } } },
+    stdout: [/token updated in gateway\.auth\.token \(/],
+  },
+  {
+    name: 'password synced to auth.password and remote.password',
+    input: json({ gateway: { auth: { mode: 'password', password: OLD_PASSWORD }, remote: { password: OLD_PASSWORD } } }),
+    env: { OPENCLAW_GATEWAY_PASSWORD: PASSWORD },
+    expected: { gateway: { auth: { mode: 'password', password: PASSWORD }, remote: { password: PASSWORD } } },
+    stdout: [/password updated in gateway\.auth\.password, gateway\.remote\.password/],
+  },
+  {
+    name: 'token and password together with auth.mode set',
+    input: json({ gateway: { auth: { mode: 'password', token: OLD_TOKEN, password: OLD_PASSWORD } } }),
+    env: { OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_GATEWAY_PASSWORD: PASSWORD },
+    expected: { gateway: { auth: { mode: 'password', token: TOKEN, password: PASSWORD }, remote: { token: TOKEN, password: PASSWORD } } },
+    stdout: [/token updated/, /password updated/],
+  },
+  {
+    name: 'ref mode: plaintext replaced by env SecretRefs',
+    input: json({ gateway: { auth: { mode: 'token', token: OLD_TOKEN }, remote: { token: OLD_TOKEN } } }),
+    env: { OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_INJECTOR_MODE: 'ref' },
+    expected: { gateway: { auth: { mode: 'token', token: REF_TOKEN }, remote: { token: REF_TOKEN } } },
+    stdout: [/token replaced by a SecretRef to env OPENCLAW_GATEWAY_TOKEN in gateway\.auth\.token, gateway\.remote\.token/],
+  },
+  {
+    name: 'ref mode: password, ${VAR} kept',
+    input: json({ gateway: { auth: { mode: 'password', password: OLD_PASSWORD }, remote: { password: '${OPENCLAW_GATEWAY_PASSWORD}' } } }),
+    env: { OPENCLAW_GATEWAY_PASSWORD: PASSWORD, OPENCLAW_INJECTOR_MODE: 'ref' },
+    expected: { gateway: { auth: { mode: 'password', password: REF_PASSWORD }, remote: { password: '${OPENCLAW_GATEWAY_PASSWORD}' } } },
+    stdout: [/password replaced by a SecretRef to env OPENCLAW_GATEWAY_PASSWORD in gateway\.auth\.password \(/],
+  },
+  {
+    name: 'top-level $include with a local gateway section is edited (local keys win over the include)',
+    input: json({ $include: './base.json5', gateway: { auth: { mode: 'token', token: OLD_TOKEN } } }),
+    env: { OPENCLAW_GATEWAY_TOKEN: TOKEN },
+    expected: { $include: './base.json5', gateway: { auth: { mode: 'token', token: TOKEN }, remote: { token: TOKEN } } },
+    stdout: [/token updated/],
+  },
+]
+
+for (const c of syncCases) {
+  t.test(`sync: ${c.name}`, (t) => {
+    const dir = tempDir(t)
+    const file = writeConfig(dir, c.input, 0o644)
+    const before = snapshot(file)
+    const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, ...c.env })
+    t.equal(r.status, 0, 'exit 0')
+    t.equal(r.stderr, '', 'nothing on stderr')
+    if (c.expected === null) {
+      assertUntouched(t, file, before)
+      t.match(r.stdout, /already in sync; not rewritten/)
+    } else {
+      const text = fs.readFileSync(file, 'utf8')
+      t.equal(text, json(c.expected), 'plain 2-space JSON with a trailing newline, as expected')
+      t.equal(mode(file), 0o600, 'mode 0600 after the write (was 0644)')
+      t.notOk(text.includes(OLD_TOKEN) || text.includes(OLD_PASSWORD), 'no old credential left in the file')
+      if (c.env.OPENCLAW_INJECTOR_MODE === 'ref') {
+        t.notOk(text.includes(TOKEN) || text.includes(PASSWORD), 'ref mode: no credential value in the file at all')
+      }
+    }
+    for (const re of c.stdout) t.match(r.stdout, re)
+    for (const re of c.notStdout ?? []) t.notMatch(r.stdout, re)
+    noTempLeft(t, dir)
+    t.end()
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs that must not write: the file stays byte-for-byte, same inode, same mtime.
+type KeepCase = { name: string; input: string; env: Env; status: number; stdout?: RegExp; stderr?: RegExp }
+const refusals = (name: string, input: string, env: Env, stderr: RegExp): KeepCase[] => [
+  { name, input, env, status: 1, stderr },
+  { name: `${name} (ON_ERROR=warn)`, input, env: { ...env, OPENCLAW_INJECTOR_ON_ERROR: 'warn' }, status: 0, stderr },
+]
+const keepCases: KeepCase[] = [
+  {
+    name: 'tokens already current in a hand-edited JSON5 file',
+    input: `{\n  // mine\n  gateway: { auth: { token: '${TOKEN}' }, remote: { token: '${TOKEN}', }, },\n}\n`,
+    env: { OPENCLAW_GATEWAY_TOKEN: TOKEN },
+    status: 0,
+    stdout: /already in sync; not rewritten/,
+  },
+  {
+    name: 'SecretRefs in both fields (sync mode)',
+    input: json({ gateway: { auth: { token: REF_TOKEN }, remote: { token: { source: 'file', provider: 'vault', id: '/gw' } } } }),
+    env: { OPENCLAW_GATEWAY_TOKEN: TOKEN },
+    status: 0,
+    stdout: /gateway\.auth\.token left as is: it is a SecretRef[^]*gateway\.remote\.token left as is: it is a SecretRef[^]*already in sync/,
+  },
+  {
+    name: 'ref mode already applied',
+    input: json({ gateway: { auth: { token: REF_TOKEN }, remote: { token: REF_TOKEN } } }),
+    env: { OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_INJECTOR_MODE: 'ref' },
+    status: 0,
+    stdout: /already in sync; not rewritten/,
+  },
+  {
+    name: 'no credential in the environment (the file is not even parsed)',
+    input: '{ this is not JSON5',
+    env: {},
+    status: 0,
+    stdout: /OPENCLAW_GATEWAY_TOKEN and OPENCLAW_GATEWAY_PASSWORD are not set; nothing to sync/,
+  },
+  {
+    name: 'empty OPENCLAW_GATEWAY_TOKEN means not provided',
+    input: json({ gateway: { auth: { token: OLD_TOKEN } } }),
+    env: { OPENCLAW_GATEWAY_TOKEN: '' },
+    status: 0,
+    stdout: /are not set; nothing to sync/,
+  },
+  ...refusals('token + password without auth.mode',
+    json({ gateway: { auth: { token: OLD_TOKEN } } }),
+    { OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_GATEWAY_PASSWORD: PASSWORD },
+    /gateway\.auth\.token and gateway\.auth\.password both set without gateway\.auth\.mode; set gateway\.auth\.mode/),
+  ...refusals('ref mode: token + password without auth.mode',
+    json({ gateway: { auth: { password: OLD_PASSWORD } } }),
+    { OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_INJECTOR_MODE: 'ref' },
+    /without gateway\.auth\.mode/),
+  ...refusals('unparseable file', '{ gateway: { auth: { token: "abc" }\n  oops }', { OPENCLAW_GATEWAY_TOKEN: TOKEN },
+    /not valid JSON5 \(line 2, column 3\); file left unchanged/),
+  ...refusals('top level is an array', '[1, 2]', { OPENCLAW_GATEWAY_TOKEN: TOKEN }, /the top level is not an object/),
+  ...refusals('gateway from $include', json({ gateway: { $include: './gateway.json5' } }), { OPENCLAW_GATEWAY_TOKEN: TOKEN },
+    /gateway comes from \$include/),
+  ...refusals('gateway.auth from $include', json({ gateway: { auth: { $include: './auth.json5' }, remote: { token: OLD_TOKEN } } }),
+    { OPENCLAW_GATEWAY_TOKEN: TOKEN }, /gateway\.auth comes from \$include/),
+  ...refusals('gateway.remote from $include', json({ gateway: { remote: { $include: './r.json5' } } }), { OPENCLAW_GATEWAY_TOKEN: TOKEN },
+    /gateway\.remote comes from \$include/),
+  ...refusals('top-level $include and no gateway section', json({ $include: ['./a.json5'], agents: {} }), { OPENCLAW_GATEWAY_TOKEN: TOKEN },
+    /the gateway section may come from \$include/),
+  ...refusals('gateway is not an object', json({ gateway: 'x' }), { OPENCLAW_GATEWAY_TOKEN: TOKEN }, /gateway is not an object/),
+  ...[' ', '\t\n', 'change-me-now', 'undefined', 'null', ' CHANGEME ', 'change-me', 'change-me-to-a-long-random-token', '__OPENCLAW_REDACTED__'].flatMap(
+    (placeholder) => refusals(`placeholder token ${show(placeholder)}`, json({ gateway: { auth: { token: OLD_TOKEN } } }),
+      { OPENCLAW_GATEWAY_TOKEN: placeholder }, /OPENCLAW_GATEWAY_TOKEN is a placeholder \(blank, "undefined", "change-me-now", \.\.\.\) that the gateway refuses; not written/)),
+  ...refusals('placeholder password next to a good token (nothing written at all)', json({ gateway: { auth: { mode: 'password', password: OLD_PASSWORD } } }),
+    { OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_GATEWAY_PASSWORD: 'change-me-to-a-strong-password' }, /OPENCLAW_GATEWAY_PASSWORD is a placeholder/),
+]
+
+for (const c of keepCases) {
+  t.test(`untouched: ${c.name}`, (t) => {
+    const dir = tempDir(t)
+    const file = writeConfig(dir, c.input, 0o640)
+    const before = snapshot(file)
+    const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, ...c.env })
+    t.equal(r.status, c.status, `exit ${c.status}`)
+    assertUntouched(t, file, before)
+    t.equal(mode(file), 0o640, 'mode untouched too')
+    if (c.stdout) t.match(r.stdout, c.stdout)
+    if (c.stderr) {
+      const errs = lines(r.stderr)
+      t.equal(errs.length, 1, 'exactly one error line')
+      t.match(errs[0], c.stderr)
+      t.match(errs[0], /^openclaw-injector: error: /)
+      if (!/placeholder/.test(c.name)) t.ok(errs[0]!.includes(file), 'the line names the file')
+    } else {
+      t.equal(r.stderr, '', 'nothing on stderr')
+    }
+    noTempLeft(t, dir)
+    t.end()
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+t.test('invalid settings: exit 2 with one clear line, nothing touched, even with ON_ERROR=warn', (t) => {
+  const dir = tempDir(t)
+  const file = writeConfig(dir, json({ gateway: { auth: { token: OLD_TOKEN } } }))
+  const before = snapshot(file)
+  const cases: Array<[Env, RegExp]> = [
+    [{ OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_MODE: 'plaintext', OPENCLAW_INJECTOR_ON_ERROR: 'warn' }, /OPENCLAW_INJECTOR_MODE must be one of sync, ref, not "plaintext"/],
+    [{ OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_ON_ERROR: 'ignore' }, /OPENCLAW_INJECTOR_ON_ERROR must be one of fail, warn, not "ignore"/],
+    [{ OPENCLAW_INJECTOR_ON_ERROR: 'warn' }, /OPENCLAW_CONFIG_PATH must be an absolute path/],
+    [{ OPENCLAW_CONFIG_PATH: 'openclaw.json' }, /OPENCLAW_CONFIG_PATH must be an absolute path/],
+  ]
+  for (const [env, re] of cases) {
+    const r = runSync(t, { OPENCLAW_GATEWAY_TOKEN: TOKEN, ...env })
+    t.equal(r.status, 2, 'exit 2')
+    t.equal(r.stdout, '')
+    t.equal(lines(r.stderr).length, 1, 'one line')
+    t.match(r.stderr, re)
+  }
+  assertUntouched(t, file, before)
+  t.end()
+})
+
+t.test('seed: copied byte-for-byte when the config is absent; state dir created 0700', (t) => {
+  const dir = tempDir(t)
+  const seed = path.join(dir, 'seed.json5')
+  const seedText = `// from the ConfigMap\n{ gateway: { mode: 'local' }, }\n`
+  fs.writeFileSync(seed, seedText, { mode: 0o644 })
+  const stateDir = path.join(dir, 'volume', 'home', '.openclaw')
+  const file = path.join(stateDir, 'openclaw.json')
+  const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_SEED_PATH: seed })
+  t.equal(r.status, 0)
+  t.equal(fs.readFileSync(file, 'utf8'), seedText, 'seed copied as-is (comments kept)')
+  t.equal(mode(file), 0o600, 'config mode 0600')
+  t.equal(mode(stateDir), 0o700, 'state dir mode 0700')
+  t.match(r.stdout, /created state directory/)
+  t.match(r.stdout, new RegExp(`created ${file} from seed ${seed}`))
+  noTempLeft(t, stateDir)
+  const again = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_SEED_PATH: seed })
+  t.equal(again.status, 0)
+  t.notMatch(again.stdout, /from seed/, 'an existing config is never replaced by the seed')
+  t.end()
+})
+
+t.test('seed + token: the config starts from the seed, synced', (t) => {
+  const dir = tempDir(t)
+  const seed = path.join(dir, 'seed.json5')
+  fs.writeFileSync(seed, `{ gateway: { auth: { mode: 'token', token: 'change-me-now' } } }`)
+  const file = path.join(dir, 'state', 'openclaw.json')
+  const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_SEED_PATH: seed, OPENCLAW_GATEWAY_TOKEN: TOKEN })
+  t.equal(r.status, 0)
+  t.equal(fs.readFileSync(file, 'utf8'), json({ gateway: { auth: { mode: 'token', token: TOKEN }, remote: { token: TOKEN } } }))
+  t.equal(mode(file), 0o600)
+  t.match(r.stdout, /from seed[^]*token updated in gateway\.auth\.token, gateway\.remote\.token/)
+  t.end()
+})
+
+t.test('seed path given but missing: one line, then sync-only (nothing to sync into)', (t) => {
+  const dir = tempDir(t)
+  const file = path.join(dir, 'openclaw.json')
+  const seed = path.join(dir, 'no-such-seed.json')
+  const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_SEED_PATH: seed, OPENCLAW_GATEWAY_TOKEN: TOKEN })
+  t.equal(r.status, 0)
+  t.match(r.stdout, new RegExp(`seed file ${seed} does not exist; continuing without it`))
+  t.match(r.stdout, /no config file at .* and no seed; nothing to sync/)
+  t.equal(r.stderr, '')
+  t.notOk(fs.existsSync(file), 'no empty config created')
+  t.end()
+})
+
+t.test('no config and no seed: exit 0, no config created', (t) => {
+  const dir = tempDir(t)
+  const file = path.join(dir, 'new-state', 'openclaw.json')
+  for (const extra of [{}, { OPENCLAW_INJECTOR_MODE: 'ref' }]) {
+    const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_GATEWAY_TOKEN: TOKEN, ...extra })
+    t.equal(r.status, 0)
+    t.match(r.stdout, /nothing to sync/)
+    t.notOk(fs.existsSync(file))
+  }
+  t.ok(fs.statSync(path.dirname(file)).isDirectory(), 'state dir created')
+  t.end()
+})
+
+t.test('unparseable seed + token: nothing copied, exit 1 naming the seed', (t) => {
+  const dir = tempDir(t)
+  const seed = path.join(dir, 'seed.json')
+  fs.writeFileSync(seed, '{ "gateway": ')
+  const file = path.join(dir, 'openclaw.json')
+  const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_SEED_PATH: seed, OPENCLAW_GATEWAY_TOKEN: TOKEN })
+  t.equal(r.status, 1)
+  t.equal(lines(r.stderr).length, 1)
+  t.match(r.stderr, `${seed}: not valid JSON5`)
+  t.notOk(fs.existsSync(file))
+  t.end()
+})
+
+t.test('symlinked config: the target is written, the link survives', (t) => {
+  const dir = tempDir(t)
+  const realDir = path.join(dir, 'real')
+  const linkDir = path.join(dir, 'state')
+  fs.mkdirSync(realDir)
+  fs.mkdirSync(linkDir)
+  const target = writeConfig(realDir, json({ gateway: { auth: { token: OLD_TOKEN } } }))
+  const link = path.join(linkDir, 'openclaw.json')
+  fs.symlinkSync(target, link)
+  const r = runSync(t, { OPENCLAW_CONFIG_PATH: link, OPENCLAW_GATEWAY_TOKEN: TOKEN })
+  t.equal(r.status, 0)
+  t.ok(fs.lstatSync(link).isSymbolicLink(), 'still a symlink')
+  t.equal(fs.readlinkSync(link), target, 'pointing at the same target')
+  t.equal(fs.readFileSync(target, 'utf8'), json({ gateway: { auth: { token: TOKEN }, remote: { token: TOKEN } } }))
+  t.same(fs.readdirSync(linkDir), ['openclaw.json'])
+  noTempLeft(t, realDir)
+
+  fs.rmSync(target)
+  const dangling = runSync(t, { OPENCLAW_CONFIG_PATH: link, OPENCLAW_GATEWAY_TOKEN: TOKEN })
+  t.equal(dangling.status, 1, 'a dangling link is an error')
+  t.match(dangling.stderr, /is a symbolic link to a missing file; nothing written/)
+  t.ok(fs.lstatSync(link).isSymbolicLink(), 'the dangling link is left alone')
+  t.end()
+})
+
+t.test('owner kept, mode 0600 (as root: the file belongs to another uid/gid)', { skip: process.getuid?.() !== 0 && 'needs root' }, (t) => {
+  const dir = tempDir(t)
+  const file = writeConfig(dir, json({ gateway: { auth: { token: OLD_TOKEN } } }), 0o644)
+  fs.chownSync(file, 1234, 5678)
+  const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_GATEWAY_TOKEN: TOKEN })
+  t.equal(r.status, 0)
+  const st = fs.statSync(file)
+  t.equal(st.uid, 1234, 'uid kept')
+  t.equal(st.gid, 5678, 'gid kept')
+  t.equal(st.mode & 0o777, 0o600)
+  t.end()
+})
+
+t.test('as uid 1000 on a file it does not own: chown EPERM ignored, write succeeds', { skip: process.getuid?.() !== 0 && 'needs root to switch user' }, (t) => {
+  const dir = tempDir(t)
+  fs.chmodSync(dir, 0o755)
+  const state = path.join(dir, 'state')
+  fs.mkdirSync(state)
+  fs.chownSync(state, 1000, 1000)
+  const file = writeConfig(state, json({ gateway: { auth: { token: OLD_TOKEN } } }), 0o644)
+  fs.chownSync(file, 2000, 2000)
+  const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_GATEWAY_TOKEN: TOKEN }, { uid: 1000 })
+  t.equal(r.status, 0, r.stderr)
+  const st = fs.statSync(file)
+  t.equal(st.uid, 1000, 'now owned by the writer (chown to 2000 was not permitted)')
+  t.equal(st.mode & 0o777, 0o600)
+  t.equal(fs.readFileSync(file, 'utf8'), json({ gateway: { auth: { token: TOKEN }, remote: { token: TOKEN } } }))
+
+  fs.chmodSync(state, 0o555) // a read-only state dir: a clear error, the file untouched
+  const before = snapshot(file)
+  const ro = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_GATEWAY_TOKEN: PASSWORD }, { uid: 1000 })
+  t.equal(ro.status, 1)
+  t.equal(lines(ro.stderr).length, 1)
+  t.match(ro.stderr, /^openclaw-injector: error: EACCES/)
+  assertUntouched(t, file, before)
+  fs.chmodSync(state, 0o755)
+  t.end()
+})
+
+t.test('runs under node -e (as embedded in the pod spec)', (t) => {
+  const dir = tempDir(t)
+  const file = writeConfig(dir, `{ gateway: { auth: { token: '${OLD_TOKEN}' } } } // json5`)
+  const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_GATEWAY_TOKEN: TOKEN }, { evalMode: true })
+  t.equal(r.status, 0, r.stderr)
+  t.equal(fs.readFileSync(file, 'utf8'), json({ gateway: { auth: { token: TOKEN }, remote: { token: TOKEN } } }))
+  const bad = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_MODE: 'x' }, { evalMode: true })
+  t.equal(bad.status, 2, 'errors exit non-zero under node -e too')
+  t.end()
+})
+
+t.test('json5 from OPENCLAW_INJECTOR_JSON5_FROM is used when present', (t) => {
+  const dir = tempDir(t)
+  const app = path.join(dir, 'app')
+  const marker = path.join(dir, 'json5-used')
+  fs.mkdirSync(path.join(app, 'node_modules', 'json5'), { recursive: true })
+  fs.writeFileSync(path.join(app, 'package.json'), '{"name":"app"}')
+  // A stand-in for the image's json5 (ours has none): records that it was called.
+  fs.writeFileSync(path.join(app, 'node_modules', 'json5', 'index.js'),
+    `module.exports = { parse(text) { require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'used'); return JSON.parse(text) } }\n`)
+  const file = writeConfig(dir, json({ gateway: { auth: { token: OLD_TOKEN } } }))
+  const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_INJECTOR_JSON5_FROM: app })
+  t.equal(r.status, 0, r.stderr)
+  t.ok(fs.existsSync(marker), 'the app json5 parsed the file')
+  t.equal(fs.readFileSync(file, 'utf8'), json({ gateway: { auth: { token: TOKEN }, remote: { token: TOKEN } } }))
+
+  // The same stand-in cannot read JSON5: an error from it is reported like any parse error,
+  // with line/column only when the parser gives them, and never its message (it may quote text).
+  const file5 = writeConfig(dir, `{ gateway: { auth: { token: '${OLD_TOKEN}' } } }`)
+  const r5 = runSync(t, { OPENCLAW_CONFIG_PATH: file5, OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_INJECTOR_JSON5_FROM: app })
+  t.equal(r5.status, 1)
+  t.match(r5.stderr, /not valid JSON5; file left unchanged/)
+
+  // A broken json5 install: one line, then the built-in reader.
+  fs.writeFileSync(path.join(app, 'node_modules', 'json5', 'index.js'), `throw Object.assign(new Error('broken'), { code: 'EBROKEN' })\n`)
+  const rb = runSync(t, { OPENCLAW_CONFIG_PATH: file5, OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_INJECTOR_JSON5_FROM: app })
+  t.equal(rb.status, 0, rb.stderr)
+  t.match(rb.stdout, /cannot load json5 from .* \(EBROKEN\); using the built-in reader/)
+  t.equal(fs.readFileSync(file5, 'utf8'), json({ gateway: { auth: { token: TOKEN }, remote: { token: TOKEN } } }))
+  t.end()
+})
+
+t.test('stale temp files: only ours, only old ones, are removed', (t) => {
+  const dir = tempDir(t)
+  const file = writeConfig(dir, json({ gateway: { auth: { token: OLD_TOKEN } } }))
+  const old = path.join(dir, '.openclaw.json.openclaw-injector-123-0badc0de.tmp')
+  const fresh = path.join(dir, '.openclaw.json.openclaw-injector-456-12345678.tmp')
+  const foreign = [path.join(dir, '.openclaw.json.tmp'), path.join(dir, '.other.json.openclaw-injector-1-00000000.tmp'), path.join(dir, 'openclaw.json.bak')]
+  for (const p of [old, fresh, ...foreign]) fs.writeFileSync(p, '{"torn":')
+  const hourAgo = new Date(Date.now() - 3600_000)
+  for (const p of [old, ...foreign]) fs.utimesSync(p, hourAgo, hourAgo)
+  const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_GATEWAY_TOKEN: TOKEN })
+  t.equal(r.status, 0)
+  t.notOk(fs.existsSync(old), 'our stale temp removed')
+  t.ok(fs.existsSync(fresh), 'a recent temp (maybe a run in progress) kept')
+  for (const p of foreign) t.ok(fs.existsSync(p), `${path.basename(p)} kept`)
+  t.match(r.stdout, /removed stale temporary file .*0badc0de\.tmp/)
+  t.equal(fs.readFileSync(file, 'utf8'), json({ gateway: { auth: { token: TOKEN }, remote: { token: TOKEN } } }))
+  t.end()
+})
+
+// ---------------------------------------------------------------------------------------------
+// The built-in JSON5 reader, required directly.
+t.test('built-in JSON5 reader', (t) => {
+  const ok: Array<[string, unknown]> = [
+    ['{}', {}],
+    ['{a:1,}', { a: 1 }],
+    ['[1,2,]', [1, 2]],
+    ["{'a':'b', \"c\": \"d\"}", { a: 'b', c: 'd' }],
+    ['{$_a1: 1, ünï: 2, \\u0061b: 3}', { $_a1: 1, ünï: 2, ab: 3 }],
+    ['{null: 1, true: 2, Infinity: 3}', { null: 1, true: 2, Infinity: 3 }],
+    ['[0x1F, -0xa, .5, 5., +1, -.5e1, 1e+2, 0, -0]', [31, -10, 0.5, 5, 1, -5, 100, 0, -0]],
+    ["'a\\\nb\\\r\nc\\\u2028d'", 'abcd'],
+    ["'\\x41\\u0042\\0\\q\\'\\\"\\b\\f\\n\\r\\t\\v'", 'AB\0q\'"\b\f\n\r\t\v'],
+    ["'😀' ", '😀'],
+    ['"\\ud83d\\ude00"', '😀'],
+    ['// c\n/* d */ {a /* e */ : [ /* f */ ] } // g', { a: [] }],
+    ['\ufeff{a:1}\u00a0\u2003', { a: 1 }],
+    ['{a:1, a:2}', { a: 2 }],
+    ['{a:{b:[{c:null}, true, false]}}', { a: { b: [{ c: null }, true, false] } }],
+  ]
+  for (const [text, expected] of ok) t.same(parseJson5(text), expected, show(text))
+  t.same(parseJson5('[Infinity, -Infinity, NaN, +NaN]'), [Infinity, -Infinity, NaN, NaN], 'Infinity and NaN')
+  const proto = parseJson5('{"__proto__": {"polluted": 1}}') as Record<string, unknown>
+  t.ok(Object.prototype.hasOwnProperty.call(proto, '__proto__'), '__proto__ is an own property, as with JSON.parse')
+  t.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype pollution')
+
+  const bad: Array<[string, number, number]> = [
+    ['', 1, 1], ['{', 1, 2], ['{a}', 1, 3], ['{a:}', 1, 4], ['[,]', 1, 2], ['[1,,2]', 1, 4], ['[1 2]', 1, 4],
+    ['01', 1, 2], ['0x', 1, 2], ['1.5.2', 1, 4], ['"a\nb"', 1, 3], ["'\\1'", 1, 4], ["'\\01'", 1, 4], ['"\\x4"', 1, 4],
+    ['/* open', 1, 1], ['{a:1}\n\n  x', 3, 3], ['nul', 1, 1], ['truex', 1, 5], ['{1: 2}', 1, 2], ['{\\u0031a: 1}', 1, 2],
+  ]
+  for (const [text, line, column] of bad) {
+    try {
+      parseJson5(text)
+      t.fail(`${show(text)} should not parse`)
+    } catch (e) {
+      const err = e as SyntaxError & { lineNumber: number; columnNumber: number }
+      t.type(err, SyntaxError)
+      t.same([err.lineNumber, err.columnNumber], [line, column], `${show(text)} fails at ${line}:${column}`)
+    }
+  }
+  try {
+    parseJson5(`{ token: "${TOKEN}" oops }`)
+    t.fail('should not parse')
+  } catch (e) {
+    t.notOk(String((e as Error).message).includes(TOKEN.slice(0, 5)), 'errors never quote the input')
+  }
+  t.end()
+})
