@@ -87,7 +87,13 @@ function loadParser(dir) {
 // never the text, which may hold a secret.
 function parseJson5(text) {
   let i = 0
-  const IDENT = /(?:[\p{ID_Start}$_]|\\u[0-9a-fA-F]{4})(?:[\p{ID_Continue}$\u200c\u200d]|\\u[0-9a-fA-F]{4})*/uy
+  // ES5.1 identifier classes, as JSON5 (and OpenClaw's json5) define them; each \\u escape must
+  // be such a character on its own.
+  const ID_START = /[\p{L}\p{Nl}$_]/u
+  const ID_PART = /[\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}$\u200c\u200d]/u
+  // Deeper than any real config; a clear refusal instead of a stack overflow.
+  const MAX_DEPTH = 1000
+  let depth = 0
   const NUMBER = /0[xX][0-9a-fA-F]+|(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?/y
   const SPACE = /[\t\n\v\f\r \u00a0\u2028\u2029\ufeff\p{Zs}]/u
   const ESCAPES = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\n': '', '\u2028': '', '\u2029': '' }
@@ -144,11 +150,29 @@ function parseJson5(text) {
   }
   const key = () => {
     if (text[i] === '"' || text[i] === "'") return string()
-    IDENT.lastIndex = i
-    const m = IDENT.exec(text) || fail('expected a property name')
-    const name = m[0].replace(/\\u([0-9a-fA-F]{4})/g, (_, h) => String.fromCharCode(parseInt(h, 16)))
-    if (!/^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u.test(name)) fail('bad property name')
-    i += m[0].length
+    let name = ''
+    for (;;) {
+      const at = i
+      const escaped = text[i] === '\\'
+      let c
+      if (escaped) {
+        if (text[i + 1] !== 'u') fail('bad property name')
+        i += 2
+        c = hex(4)
+      } else {
+        const code = text.codePointAt(i)
+        if (code === undefined) break
+        c = String.fromCodePoint(code)
+      }
+      if (!(name === '' ? ID_START : ID_PART).test(c)) {
+        i = at
+        if (escaped) fail('bad property name')
+        break
+      }
+      if (!escaped) i += c.length
+      name += c
+    }
+    if (name === '') fail('expected a property name')
     return name
   }
   // Objects and arrays: items separated by commas, optionally one trailing comma.
@@ -165,6 +189,7 @@ function parseJson5(text) {
   const value = () => {
     skip()
     const c = text[i]
+    if ((c === '{' || c === '[') && ++depth > MAX_DEPTH) fail(`nested deeper than ${MAX_DEPTH} levels`)
     if (c === '{') {
       const obj = {}
       list('}', () => {
@@ -175,9 +200,10 @@ function parseJson5(text) {
         // Like JSON.parse: a "__proto__" key becomes an ordinary property.
         Object.defineProperty(obj, k, { value: value(), enumerable: true, writable: true, configurable: true })
       })
+      depth--
       return obj
     }
-    if (c === '[') { const arr = []; list(']', () => arr.push(value())); return arr }
+    if (c === '[') { const arr = []; list(']', () => arr.push(value())); depth--; return arr }
     if (c === '"' || c === "'") return string()
     for (const [word, v] of [['true', true], ['false', false], ['null', null]]) {
       if (text.startsWith(word, i)) { i += word.length; return v }
