@@ -120,7 +120,13 @@ export async function generateCertificates(req: CertificateRequest): Promise<Cer
       },
     ],
   })
-  return { caCert: ca.cert, caKey: ca.key, cert: leaf.cert, key: leaf.private, notAfter: certificateNotAfter(leaf.cert) }
+  return { caCert: pemLine(ca.cert), caKey: pemLine(ca.key), cert: pemLine(leaf.cert), key: pemLine(leaf.private), notAfter: certificateNotAfter(leaf.cert) }
+}
+
+/** PEM ending in a newline, so that bundles made by plain concatenation stay parseable (Go's pem.Decode needs it). */
+function pemLine(pem: string): string {
+  const trimmed = pem.replace(/\r\n/g, '\n').trimEnd()
+  return trimmed + '\n'
 }
 
 async function newCa(now: number, notBefore: Date, notAfter: Date): Promise<{ cert: string; key: string }> {

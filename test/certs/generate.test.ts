@@ -255,3 +255,11 @@ t.test('ensureDevelopmentCertificates: servers starting together end with one ma
   t.equal(assessMaterial(m, { dnsNames: DEVELOPMENT_DNS_NAMES, ipAddresses: ['127.0.0.1', '::1'], renewBeforeMs: 0 }).valid, true, 'key, certificate and CA belong together')
   t.same(readdirSync(dir).sort(), ['ca.crt', 'tls.crt', 'tls.key'], 'the lock is gone')
 })
+
+t.test('PEM ends in a newline, so two CAs concatenate into a valid bundle', async (t) => {
+  const [a, b] = await Promise.all([generateCertificates({ commonName: 'a', dnsNames: ['a'] }), generateCertificates({ commonName: 'b', dnsNames: ['b'] })])
+  for (const pem of [a.caCert, a.caKey, a.cert, a.key]) t.ok(pem.endsWith('-----\n'), 'ends with a newline')
+  const bundle = a.caCert + b.caCert
+  t.equal(bundle.match(/-----BEGIN CERTIFICATE-----\n/g)?.length, 2)
+  t.notMatch(bundle, /-----END CERTIFICATE----------BEGIN/)
+})
