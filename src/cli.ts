@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// openclaw-injector: one binary, one subcommand per job. Each subcommand lives in
+// src/commands/ and is loaded only when asked for, so `inject` never pays for Fastify.
+import { VERSION } from './build-info.generated.ts'
+import { KEEP_RUNNING, type CommandIO } from './commands/io.ts'
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (args: string[], io: CommandIO) => Promise<number> }> }> = {
+  serve: { summary: 'run the HTTPS admission webhook', load: () => import('./commands/serve.ts') },
+  inject: { summary: 'print manifests with every OpenClaw pod template injected, as the webhook would', load: () => import('./commands/inject.ts') },
+  explain: { summary: 'say for each pod or template whether it would be injected, and why', load: () => import('./commands/explain.ts') },
+  certs: { summary: 'create or renew the webhook CA and serving certificate', load: () => import('./commands/certs.ts') },
+}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length))
+  return [
+    `openclaw-injector ${VERSION}: keeps OpenClaw's gateway token on the state volume in sync with its Secret`,
+    '',
+    'usage: openclaw-injector <command> [flags]   (openclaw-injector <command> --help for its flags)',
+    '',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    `  ${'version'.padEnd(width)}  print the version`,
+  ].join('\n')
+}
+
+export async function main(argv: string[], io: CommandIO): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage() + '\n')
+    return name === undefined ? 2 : 0
+  }
+  if (name === 'version' || name === '--version') {
+    io.stdout.write(VERSION + '\n')
+    return 0
+  }
+  const command = COMMANDS[name]
+  if (command === undefined) {
+    io.stderr.write(`openclaw-injector: unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')}, version\n`)
+    return 2
+  }
+  const module = await command.load()
+  return module.run(rest, io)
+}
+
+const exitCode = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
+// serve keeps running until it is signalled; it sets process.exitCode itself.
+if (exitCode !== KEEP_RUNNING) process.exitCode = exitCode

@@ -1,0 +1,133 @@
+// Prometheus metrics of the webhook, on a registry of its own (never prom-client's
+// global one, so two servers in one process, as in the tests, do not collide).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+const PREFIX = 'openclaw_injector_'
+
+export interface AdmissionLabels {
+  /** CREATE, UPDATE, DELETE, CONNECT as the API server sent it. */
+  operation: string
+  /** inject, skip, ignore (not a pod CREATE) or error (engine exception). */
+  decision: string
+  /** A short, bounded label; see reasonLabel. */
+  reason: string
+}
+
+export interface ServerMetrics {
+  readonly registry: Registry
+  observeAdmission(labels: AdmissionLabels, seconds: number): void
+  engineError(): void
+  /** A request refused before the engine: 400, 404, 413, 415. */
+  rejected(status: number): void
+  certificateLoaded(notAfter: Date): void
+  certificateReload(result: 'success' | 'error'): void
+}
+
+export interface MetricsOptions {
+  version: string
+  /** process_* and nodejs_* metrics; on in the server, off where they only cost time. */
+  defaultMetrics?: boolean
+}
+
+export function createMetrics(options: MetricsOptions): ServerMetrics {
+  const registry = new Registry()
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry })
+
+  const admissions = new Counter({
+    name: `${PREFIX}admissions_total`,
+    help: 'Admission reviews answered, by operation, decision and reason.',
+    labelNames: ['operation', 'decision', 'reason'] as const,
+    registers: [registry],
+  })
+  const duration = new Histogram({
+    name: `${PREFIX}admission_duration_seconds`,
+    help: 'Time from receiving an admission review to answering it.',
+    labelNames: ['decision'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  })
+  const engineErrors = new Counter({
+    name: `${PREFIX}engine_errors_total`,
+    help: 'Exceptions thrown by the injection engine; each pod was admitted unchanged.',
+    registers: [registry],
+  })
+  const rejected = new Counter({
+    name: `${PREFIX}rejected_requests_total`,
+    help: 'Requests refused before reaching the engine, by HTTP status.',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  })
+  const certificateExpiry = new Gauge({
+    name: `${PREFIX}certificate_expiry_timestamp_seconds`,
+    help: 'Expiry (notAfter) of the serving certificate in use, as a Unix timestamp.',
+    registers: [registry],
+  })
+  const certificateReloads = new Counter({
+    name: `${PREFIX}certificate_reloads_total`,
+    help: 'Reloads of the serving certificate after its files changed, by result.',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  })
+  const buildInfo = new Gauge({
+    name: `${PREFIX}build_info`,
+    help: 'Always 1; the labels say which build is running.',
+    labelNames: ['version', 'node_version'] as const,
+    registers: [registry],
+  })
+  buildInfo.set({ version: options.version, node_version: process.version }, 1)
+  // Make the zero visible from the start so rate() and alerts have a series.
+  engineErrors.inc(0)
+  certificateReloads.inc({ result: 'success' }, 0)
+  certificateReloads.inc({ result: 'error' }, 0)
+
+  return {
+    registry,
+    observeAdmission(labels, seconds) {
+      admissions.inc(labels)
+      duration.observe({ decision: labels.decision }, seconds)
+    },
+    engineError() {
+      engineErrors.inc()
+    },
+    rejected(status) {
+      rejected.inc({ status: String(status) })
+    },
+    certificateLoaded(notAfter) {
+      certificateExpiry.set(Math.floor(notAfter.getTime() / 1000))
+    },
+    certificateReload(result) {
+      certificateReloads.inc({ result })
+    },
+  }
+}
+
+const MAX_REASON_LABELS = 32
+const MAX_REASON_LENGTH = 48
+
+/**
+ * A metric label from an engine reason sentence: the part before the first colon or
+ * parenthesis, quoted names removed, lowercased and shortened. The reasons name
+ * containers and paths, so the number of distinct labels is capped per process;
+ * beyond the cap the label is `other`.
+ */
+export function createReasonLabeler(max = MAX_REASON_LABELS): (reason: string | undefined) => string {
+  const seen = new Set<string>()
+  return (reason) => {
+    if (reason === undefined || reason === '') return 'none'
+    let label = reason
+      .split(/: |\(|;/, 1)[0]!
+      .replace(/"[^"]*"|`[^`]*`/g, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9./=_-]+/g, ' ')
+      .trim()
+    if (label.length > MAX_REASON_LENGTH) {
+      const cut = label.lastIndexOf(' ', MAX_REASON_LENGTH)
+      label = label.slice(0, cut > 0 ? cut : MAX_REASON_LENGTH)
+    }
+    if (label === '') return 'other'
+    if (seen.has(label)) return label
+    if (seen.size >= max) return 'other'
+    seen.add(label)
+    return label
+  }
+}

@@ -1,0 +1,132 @@
+// Puts the pieces together: certificate, metrics, the HTTPS app, the operations port,
+// the certificate watch and the shutdown sequence. The `serve` command is a thin shell
+// over startServer; the tests and the benchmark call it directly.
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import type { Settings } from '../settings.ts'
+import { buildApp } from './app.ts'
+import type { Mutate } from './handler.ts'
+import { createLifecycle, type Lifecycle } from './lifecycle.ts'
+import { createMetrics, type ServerMetrics } from './metrics.ts'
+import { createOpsServer } from './ops-server.ts'
+import { loadTlsMaterial, watchTls, type TlsFiles, type TlsWatcher } from './tls.ts'
+
+export interface ServeOptions {
+  tls: TlsFiles
+  /** Listen address of both ports. */
+  host: string
+  version: string
+  mutate?: Mutate
+  logStream?: { write(line: string): unknown }
+  tlsWatch?: { debounceMs?: number; pollMs?: number }
+  /** process_* and nodejs_* metrics (default on). */
+  defaultMetrics?: boolean
+}
+
+export interface RunningServer {
+  app: FastifyInstance
+  ops: Server
+  metrics: ServerMetrics
+  lifecycle: Lifecycle
+  tls: TlsWatcher
+  /** https://host:port of the admission listener. */
+  url: string
+  /** http://host:port of the operations listener. */
+  opsUrl: string
+  /** Graceful shutdown, as on SIGTERM; resolves with the exit code. */
+  close(): Promise<number>
+}
+
+export async function startServer(settings: Settings, options: ServeOptions): Promise<RunningServer> {
+  const material = await loadTlsMaterial(options.tls)
+  const metrics = createMetrics({ version: options.version, defaultMetrics: options.defaultMetrics ?? true })
+  metrics.certificateLoaded(material.notAfter)
+  const app = buildApp(settings, {
+    tls: material,
+    metrics,
+    ...(options.mutate === undefined ? {} : { mutate: options.mutate }),
+    ...(options.logStream === undefined ? {} : { logStream: options.logStream }),
+  })
+
+  let watcher: TlsWatcher | undefined
+  const ops = createOpsServer({ registry: metrics.registry, isReady: () => lifecycle.ready })
+  const lifecycle = createLifecycle({
+    timeoutMs: settings.server.shutdownTimeoutMs,
+    log: app.log,
+    drain: () => app.close(),
+    forceClose: () => app.server.closeAllConnections(),
+    cleanup: async () => {
+      watcher?.close()
+      await closeServer(ops)
+    },
+  })
+  // Connections that were busy when the drain began close as soon as they are idle.
+  app.addHook('onResponse', (_request, _reply, done) => {
+    if (lifecycle.stopping) app.server.closeIdleConnections()
+    done()
+  })
+
+  // The operations port first, so probes see "not ready" rather than a refused connection.
+  await listen(ops, settings.server.metricsPort, options.host, 'metrics')
+  try {
+    await app.listen({ host: options.host, port: settings.server.port })
+  } catch (error) {
+    await closeServer(ops)
+    throw new Error(`cannot listen on ${options.host}:${settings.server.port} (--port): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+
+  watcher = watchTls({
+    files: options.tls,
+    current: material,
+    server: app.server as unknown as { setSecureContext(options: object): void },
+    log: app.log,
+    ...options.tlsWatch,
+    onReload: (result) => {
+      metrics.certificateReload(result.ok ? 'success' : 'error')
+      if (result.ok) metrics.certificateLoaded(result.material.notAfter)
+    },
+  })
+
+  const address = app.server.address() as AddressInfo
+  const opsAddress = ops.address() as AddressInfo
+  const url = `https://${hostForUrl(options.host)}:${address.port}`
+  const opsUrl = `http://${hostForUrl(options.host)}:${opsAddress.port}`
+  lifecycle.markReady()
+  app.log.info(
+    {
+      url: `${url}/mutate`,
+      metrics: `${opsUrl}/metrics`,
+      certificate: options.tls.certPath,
+      serialNumber: material.serialNumber,
+      notAfter: material.notAfter.toISOString(),
+      readyMs: Math.round(performance.now()),
+    },
+    'ready',
+  )
+  return { app, ops, metrics, lifecycle, tls: watcher, url, opsUrl, close: () => lifecycle.shutdown('close') }
+}
+
+function listen(server: Server, port: number, host: string, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${host}:${port} (--${what}-port): ${error.code ?? error.message}`))
+    server.once('error', onError)
+    server.listen(port, host, () => {
+      server.off('error', onError)
+      resolve()
+    })
+  })
+}
+
+function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()))
+    server.closeAllConnections()
+  })
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '' || host === '::') return '127.0.0.1'
+  return host.includes(':') ? `[${host}]` : host
+}

@@ -1,0 +1,202 @@
+// The serving certificate: loads the PEM pair, checks that key and certificate belong
+// together, and keeps the HTTPS server's secure context current when the files change.
+// cert-manager and the kubelet update a Secret volume by writing a new timestamped
+// directory and swapping the `..data` symlink, so the watch is on the directory (a
+// watch on the file would follow the old inode) and debounced; a poll backs it up in
+// case a watch event is missed. A half-written or mismatched pair never replaces the
+// context in use: the old one stays and the problem is logged until the files are good.
+import { createHash, createPrivateKey, X509Certificate } from 'node:crypto'
+import { watch, type FSWatcher } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { SecureContextOptions } from 'node:tls'
+
+export const MIN_TLS_VERSION = 'TLSv1.2'
+
+export interface TlsFiles {
+  certPath: string
+  keyPath: string
+}
+
+export interface TlsMaterial {
+  cert: Buffer
+  key: Buffer
+  notAfter: Date
+  serialNumber: string
+  /** Of certificate and key together: tells a real change from a touch. */
+  digest: string
+}
+
+export class TlsError extends Error {
+  override name = 'TlsError'
+}
+
+/** Reads and checks the pair; throws a TlsError with one line saying what is wrong. */
+export async function loadTlsMaterial(files: TlsFiles): Promise<TlsMaterial> {
+  const [cert, key] = await Promise.all([read(files.certPath, 'certificate'), read(files.keyPath, 'key')])
+  return checkTlsMaterial(cert, key, files)
+}
+
+export function checkTlsMaterial(cert: Buffer, key: Buffer, files: TlsFiles): TlsMaterial {
+  let x509: X509Certificate
+  try {
+    x509 = new X509Certificate(cert)
+  } catch {
+    throw new TlsError(`${files.certPath}: not a PEM certificate`)
+  }
+  let privateKey
+  try {
+    privateKey = createPrivateKey(key)
+  } catch {
+    throw new TlsError(`${files.keyPath}: not a PEM private key (or it is encrypted)`)
+  }
+  if (!x509.checkPrivateKey(privateKey)) throw new TlsError(`${files.keyPath} does not belong to the certificate in ${files.certPath}`)
+  return {
+    cert,
+    key,
+    notAfter: new Date(x509.validTo),
+    serialNumber: x509.serialNumber,
+    digest: createHash('sha256').update(cert).update('\0').update(key).digest('hex'),
+  }
+}
+
+export function secureContextOptions(material: TlsMaterial): SecureContextOptions {
+  return { cert: material.cert, key: material.key, minVersion: MIN_TLS_VERSION }
+}
+
+async function read(file: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(file)
+  } catch (error) {
+    throw new TlsError(`cannot read the ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+}
+
+export interface TlsTarget {
+  setSecureContext(options: SecureContextOptions): void
+}
+
+export interface TlsLogger {
+  info(fields: object, message: string): void
+  warn(fields: object, message: string): void
+}
+
+export interface TlsWatcherOptions {
+  files: TlsFiles
+  /** The material the server started with. */
+  current: TlsMaterial
+  server: TlsTarget
+  log: TlsLogger
+  /** Called after each reload attempt that found changed files. */
+  onReload?: (result: { ok: true; material: TlsMaterial } | { ok: false; error: Error }) => void
+  /** Quiet time after the last file event before reading the files. */
+  debounceMs?: number
+  /** Interval of the backup check; 0 turns it off. */
+  pollMs?: number
+}
+
+export interface TlsWatcher {
+  readonly current: TlsMaterial
+  /** Reads the files now and swaps the context if they changed and are good; true when swapped. */
+  check(): Promise<boolean>
+  close(): void
+}
+
+export function watchTls(options: TlsWatcherOptions): TlsWatcher {
+  const { files, server, log } = options
+  const debounceMs = options.debounceMs ?? 250
+  const pollMs = options.pollMs ?? 60_000
+  let current = options.current
+  /** Digest of the last pair that failed its check, so a bad pair is logged once, not every poll. */
+  let lastFailure = ''
+  let closed = false
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<boolean> | undefined
+  let again = false
+
+  const check = (): Promise<boolean> => {
+    if (running !== undefined) {
+      again = true
+      return running
+    }
+    running = attempt().finally(() => {
+      running = undefined
+      if (again && !closed) {
+        again = false
+        void check()
+      }
+    })
+    return running
+  }
+
+  const attempt = async (): Promise<boolean> => {
+    let cert: Buffer
+    let key: Buffer
+    try {
+      ;[cert, key] = await Promise.all([read(files.certPath, 'certificate'), read(files.keyPath, 'key')])
+    } catch (error) {
+      report(error as Error, (error as Error).message)
+      return false
+    }
+    const digest = createHash('sha256').update(cert).update('\0').update(key).digest('hex')
+    if (digest === current.digest || closed) return false
+    let material: TlsMaterial
+    try {
+      material = checkTlsMaterial(cert, key, files)
+    } catch (error) {
+      report(error as Error, digest)
+      return false
+    }
+    try {
+      server.setSecureContext(secureContextOptions(material))
+    } catch (error) {
+      report(new TlsError(`the new certificate was not accepted: ${(error as Error).message}`), digest)
+      return false
+    }
+    current = material
+    lastFailure = ''
+    log.info({ certPath: files.certPath, serialNumber: material.serialNumber, notAfter: material.notAfter.toISOString() }, 'serving certificate reloaded')
+    options.onReload?.({ ok: true, material })
+    return true
+  }
+
+  const report = (error: Error, key: string) => {
+    if (key === lastFailure) return
+    lastFailure = key
+    log.warn({ certPath: files.certPath, keyPath: files.keyPath, error: error.message }, 'serving certificate not reloaded; keeping the one in use')
+    options.onReload?.({ ok: false, error })
+  }
+
+  const schedule = () => {
+    if (closed) return
+    clearTimeout(timer)
+    timer = setTimeout(() => void check(), debounceMs)
+    timer.unref()
+  }
+
+  const watchers: FSWatcher[] = []
+  for (const dir of new Set([path.dirname(path.resolve(files.certPath)), path.dirname(path.resolve(files.keyPath))])) {
+    try {
+      const watcher = watch(dir, { persistent: false }, schedule)
+      watcher.on('error', (error) => log.warn({ dir, error: error.message }, 'watching the certificate directory failed; relying on the periodic check'))
+      watchers.push(watcher)
+    } catch (error) {
+      log.warn({ dir, error: (error as Error).message }, 'cannot watch the certificate directory; relying on the periodic check')
+    }
+  }
+  const poll = pollMs > 0 ? setInterval(() => void check(), pollMs) : undefined
+  poll?.unref()
+
+  return {
+    get current() {
+      return current
+    },
+    check,
+    close() {
+      closed = true
+      clearTimeout(timer)
+      if (poll !== undefined) clearInterval(poll)
+      for (const watcher of watchers) watcher.close()
+    },
+  }
+}

@@ -1,0 +1,139 @@
+// The offline CLI as a person runs it: the built dist/cli.js in a child process.
+import t from 'tap'
+import { spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { parse } from 'yaml'
+import { chartPod } from '../helpers/pods.ts'
+
+const cli = new URL('../../dist/cli.js', import.meta.url).pathname
+
+function run(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, [cli, ...args], { input, encoding: 'utf8' })
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+const SERVICE = `# rendered by helm
+apiVersion: v1
+kind: Service
+metadata:
+  name: openclaw   # comment kept
+spec:
+  ports: [{port: 18789}]
+`
+
+function deployment(): string {
+  const pod = chartPod()
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: openclaw
+  namespace: agents
+spec:
+  selector: {matchLabels: {app.kubernetes.io/name: openclaw-helm}}
+  template:
+${JSON.stringify({ metadata: { labels: pod.metadata!.labels }, spec: pod.spec }).replace(/^/, '    ')}
+`
+}
+
+t.test('inject: documents in order, others byte for byte, templates injected', async (t) => {
+  const dir = t.testdir({ 'all.yaml': `${SERVICE}---\n${deployment()}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n` })
+  const result = run(['inject', '-f', path.join(dir, 'all.yaml')])
+  t.equal(result.code, 0, result.stderr)
+  const parts = result.stdout.split(/^---\n/m)
+  t.equal(parts.length, 3)
+  t.equal(parts[0], SERVICE, 'an untouched document comes out byte for byte, comments included')
+  t.equal(parts[2], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n')
+  const injected = parse(parts[1]!)
+  t.equal(injected.spec.template.spec.initContainers[0].name, 'init-config')
+  t.equal(injected.spec.template.metadata.annotations['openclaw.ai/token-sync-status'], 'injected')
+  t.equal(injected.spec.template.spec.initContainers[1].name, 'init-skills')
+})
+
+t.test('inject: JSON in, JSON out; Lists and CronJobs', async (t) => {
+  const pod = chartPod()
+  const list = {
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'nightly' }, spec: { schedule: '@daily', jobTemplate: { spec: { template: { spec: pod.spec } } } } },
+      { ...pod, metadata: { ...pod.metadata, name: 'p' } },
+    ],
+  }
+  const result = run(['inject', '-f', '-'], JSON.stringify(list))
+  t.equal(result.code, 0, result.stderr)
+  const out = JSON.parse(result.stdout)
+  t.equal(out.items[0].spec.jobTemplate.spec.template.spec.initContainers[0].name, 'init-config')
+  t.equal(out.items[0].spec.jobTemplate.spec.template.metadata.annotations['openclaw.ai/token-sync-status'], 'injected', 'a template without metadata gets it')
+  t.equal(out.items[1].spec.initContainers[0].name, 'init-config')
+})
+
+t.test('inject is idempotent: its own output passes through unchanged', async (t) => {
+  const first = run(['inject', '-f', '-'], deployment())
+  const second = run(['inject', '-f', '-'], first.stdout)
+  t.equal(second.code, 0)
+  t.equal(second.stdout, first.stdout)
+})
+
+t.test('bad input: one line naming the document, non-zero exit, nothing on stdout', async (t) => {
+  const cases: [string, RegExp][] = [
+    [`${SERVICE}---\nkey: [unclosed\n`, /stdin: document 2: not valid YAML/],
+    [`${SERVICE}---\napiVersion: v1\nmetadata: {name: x}\n`, /stdin: document 2: no kind/],
+    [`${SERVICE}---\napiVersion: v1\nkind: Pod\nmetadata: {name: empty}\nspec: {containers: []}\n`, /stdin: document 2 \(Pod empty\): the pod has no containers/],
+    [`apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {}\n`, /document 1 \(Deployment d\): has no pod template at spec.template/],
+    ['{"kind": "Pod",', /stdin: not valid JSON/],
+    ['- just\n- a list\n', /document 1: expected a Kubernetes object, got a list/],
+  ]
+  for (const [input, message] of cases) {
+    const result = run(['inject', '-f', '-'], input)
+    t.equal(result.code, 1, String(message))
+    t.equal(result.stdout, '', 'nothing half-written')
+    t.match(result.stderr, message)
+    t.equal(result.stderr.trim().split('\n').length, 1, 'one line')
+  }
+  const missing = run(['inject', '-f', '/nonexistent/x.yaml'])
+  t.match(missing.stderr, /cannot read \/nonexistent\/x.yaml: ENOENT/)
+  const noFile = run(['inject'])
+  t.equal(noFile.code, 2)
+  t.match(noFile.stderr, /-f FILE/)
+  const badSetting = run(['inject', '-f', '-', '--mode', 'plain'], SERVICE)
+  t.equal(badSetting.code, 2)
+  t.match(badSetting.stderr, /--mode: expected one of "sync", "ref", got "plain"/)
+})
+
+t.test('explain: text and json', async (t) => {
+  const input = `${deployment()}---\napiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: {containers: [{name: nginx, image: nginx}]}\n`
+  const text = run(['explain', '-f', '-'], input)
+  t.equal(text.code, 0, text.stderr)
+  t.match(text.stdout, /document 1: Deployment agents\/openclaw: INJECT/)
+  t.match(text.stdout, /because token from envFrom Secret openclaw-gateway-token, key OPENCLAW_GATEWAY_TOKEN/)
+  t.match(text.stdout, /adds init container init-config/)
+  t.match(text.stdout, /document 2: Pod web: SKIP\n {2}because not an OpenClaw pod/)
+  const json = run(['explain', '-f', '-', '-o', 'json'], input)
+  const report = JSON.parse(json.stdout)
+  t.match(report, [
+    { document: 1, kind: 'Deployment', action: 'inject', path: '/spec/template', added: { initContainer: 'init-config', configPath: '/home/node/.openclaw/openclaw.json' } },
+    { document: 2, kind: 'Pod', action: 'skip' },
+  ])
+})
+
+t.test('literal tokens stay out of explain and warnings', async (t) => {
+  const token = 'tok-' + Math.random().toString(36).slice(2)
+  const pod = chartPod()
+  pod.spec!.containers[0]!.env!.push({ name: 'OPENCLAW_GATEWAY_TOKEN', value: token })
+  const file = path.join(t.testdir(), 'pod.json')
+  writeFileSync(file, JSON.stringify({ ...pod, metadata: { ...pod.metadata, name: 'p' } }))
+  const explain = run(['explain', '-f', file, '-o', 'json'])
+  t.notMatch(explain.stdout + explain.stderr, token)
+  const inject = run(['inject', '-f', file])
+  t.notMatch(inject.stderr, token)
+  t.match(inject.stderr, /literal value; it belongs in a Secret/)
+})
+
+t.test('help and unknown commands', async (t) => {
+  t.match(run(['--help']).stdout, /inject/)
+  const unknown = run(['frobnicate'])
+  t.equal(unknown.code, 2)
+  t.match(unknown.stderr, /unknown command "frobnicate"/)
+  t.match(run(['version']).stdout, /^\d+\.\d+\.\d+\n$/)
+})

@@ -1,0 +1,68 @@
+// The operations port: /healthz, /readyz, /metrics and what the metrics say.
+import t from 'tap'
+import { chartPod } from '../helpers/pods.ts'
+import { review } from './helpers/reviews.ts'
+import { send, startTestServer } from './helpers/server.ts'
+import { createReasonLabeler } from '../../src/server/metrics.ts'
+
+const server = await startTestServer(t)
+
+t.test('healthz and readyz answer ok while serving', async (t) => {
+  const health = await server.ops('/healthz')
+  t.equal(health.status, 200)
+  t.equal(health.text, 'ok\n')
+  t.equal((await server.ops('/readyz')).status, 200)
+  t.equal((await server.ops('/nope')).status, 404)
+  const post = await send(`${server.running.opsUrl}/healthz`, { method: 'POST', headers: {} }, 'x')
+  t.equal(post.status, 405)
+  const head = await send(`${server.running.opsUrl}/readyz`, { method: 'HEAD', headers: {} })
+  t.equal(head.status, 200)
+  t.equal(head.text, '')
+})
+
+t.test('metrics: admissions by operation, decision and reason; latency; certificate; build', async (t) => {
+  await server.post(review(chartPod()))
+  await server.post(review(chartPod(), { dryRun: true }))
+  const skipped = chartPod()
+  skipped.metadata!.annotations = { 'openclaw.ai/token-sync': 'disabled' }
+  await server.post(review(skipped))
+  await server.post(review(chartPod(), { operation: 'DELETE' }))
+  await server.post(review(chartPod(), { kind: { group: '', version: 'v1', kind: 'Secret' } }))
+  await server.post('{')
+  await server.post(review(chartPod(), { operation: 'MADE-UP-1' }))
+  await server.post(review(chartPod(), { operation: 'MADE-UP-2' }))
+
+  const res = await server.ops('/metrics')
+  t.equal(res.status, 200)
+  t.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/)
+  const m = res.text
+  t.match(m, /openclaw_injector_admissions_total\{operation="CREATE",decision="inject",reason="injected"\} 2/)
+  t.match(m, /openclaw_injector_admissions_total\{operation="CREATE",decision="skip",reason="annotation openclaw\.ai\/token-sync=disabled"\} 1/)
+  t.match(m, /openclaw_injector_admissions_total\{operation="DELETE",decision="ignore",reason="not-create"\} 1/)
+  t.match(m, /openclaw_injector_admissions_total\{operation="CREATE",decision="ignore",reason="not-a-pod"\} 1/)
+  t.match(m, /openclaw_injector_admissions_total\{operation="other",decision="ignore",reason="not-create"\} 2/, 'made-up operations do not make new series')
+  t.notMatch(m, /MADE-UP/)
+  t.match(m, /openclaw_injector_admission_duration_seconds_count\{decision="inject"\} 2/)
+  t.match(m, /openclaw_injector_admission_duration_seconds_bucket\{le="0\.001",decision="inject"\} \d/)
+  t.match(m, /^openclaw_injector_engine_errors_total 0$/m)
+  t.match(m, /openclaw_injector_rejected_requests_total\{status="400"\} 1/)
+  t.match(m, /openclaw_injector_build_info\{version="0\.0\.0-test",node_version="v\d+\.\d+\.\d+"\} 1/)
+  const expiry = Number(/^openclaw_injector_certificate_expiry_timestamp_seconds (\d+)$/m.exec(m)?.[1])
+  t.equal(expiry, Math.floor(server.running.tls.current.notAfter.getTime() / 1000), 'certificate expiry is the notAfter of the served certificate')
+  t.ok(expiry * 1000 > Date.now(), 'in the future')
+})
+
+t.test('the server registry is private: the global one stays empty', async (t) => {
+  const { register } = await import('prom-client')
+  t.equal(register.getSingleMetric('openclaw_injector_admissions_total'), undefined)
+})
+
+t.test('reason labels are short and bounded', async (t) => {
+  const label = createReasonLabeler(3)
+  t.equal(label('not an OpenClaw pod: no container image matches /x/ and label y is not z'), 'not an openclaw pod')
+  t.equal(label('annotation openclaw.ai/gateway-container names container "sidecar-1", which the pod does not have'), 'annotation openclaw.ai/gateway-container names')
+  t.equal(label('the pod has no containers'), 'the pod has no containers')
+  t.equal(label('a fourth distinct reason'), 'other', 'past the cap')
+  t.equal(label('the pod has no containers'), 'the pod has no containers', 'known ones still count')
+  t.equal(label(undefined), 'none')
+})
