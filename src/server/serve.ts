@@ -2,7 +2,7 @@
 // the certificate watch and the shutdown sequence. The `serve` command is a thin shell
 // over startServer; the tests and the benchmark call it directly.
 import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Settings } from '../settings.ts'
 import { buildApp } from './app.ts'
@@ -54,18 +54,18 @@ export async function startServer(settings: Settings, options: ServeOptions): Pr
   const lifecycle = createLifecycle({
     timeoutMs: settings.server.shutdownTimeoutMs,
     log: app.log,
-    drain: () => app.close(),
+    drain: () => {
+      const closing = app.close()
+      connections.closeIdle()
+      return closing
+    },
     forceClose: () => app.server.closeAllConnections(),
     cleanup: async () => {
       watcher?.close()
       await closeServer(ops)
     },
   })
-  // Connections that were busy when the drain began close as soon as they are idle.
-  app.addHook('onResponse', (_request, _reply, done) => {
-    if (lifecycle.stopping) app.server.closeIdleConnections()
-    done()
-  })
+  const connections = trackConnections(app, () => lifecycle.stopping)
 
   // The operations port first, so probes see "not ready" rather than a refused connection.
   await listen(ops, settings.server.metricsPort, options.host, 'metrics')
@@ -105,6 +105,39 @@ export async function startServer(settings: Settings, options: ServeOptions): Pr
     'ready',
   )
   return { app, ops, metrics, lifecycle, tls: watcher, url, opsUrl, close: () => lifecycle.shutdown('close') }
+}
+
+/**
+ * Counts the requests in flight on each TLS connection. node:http only closes connections it
+ * has seen a request on; a connection a client opened and kept spare (Go's HTTP client in
+ * kube-apiserver does) would hold the drain until the bound. While stopping, a connection is
+ * closed as soon as it carries no request: at once when idle, else after its last answer.
+ */
+function trackConnections(app: FastifyInstance, stopping: () => boolean): { closeIdle(): void } {
+  const inFlight = new Map<Socket, number>()
+  app.server.on('secureConnection', (socket: Socket) => {
+    // A handshake that completes after the drain began: the client has no request on it yet.
+    if (stopping()) return socket.destroy()
+    inFlight.set(socket, 0)
+    socket.once('close', () => inFlight.delete(socket))
+  })
+  app.addHook('onRequest', (request, _reply, done) => {
+    const socket = request.raw.socket
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1)
+    done()
+  })
+  app.addHook('onResponse', (request, _reply, done) => {
+    const socket = request.raw.socket
+    const left = Math.max(0, (inFlight.get(socket) ?? 1) - 1)
+    if (inFlight.has(socket)) inFlight.set(socket, left)
+    if (left === 0 && stopping()) socket.end()
+    done()
+  })
+  return {
+    closeIdle() {
+      for (const [socket, requests] of inFlight) if (requests === 0) socket.destroy()
+    },
+  }
 }
 
 function listen(server: Server, port: number, host: string, what: string): Promise<void> {
