@@ -1,0 +1,62 @@
+// Claims of ../shared/openclaw-facts.md that the engine and the sync script build on, checked
+// against the real release: where the config lives, and which credentials the gateway refuses
+// at start (the sync script must never write those).
+import t from 'tap'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { cleanEnv, GatewayStartError, installOpenClaw, openclaw, startGateway } from './helpers/openclaw.ts'
+import { onTeardown, tempDir, type T } from './helpers/scenarios.ts'
+
+t.setTimeout(15 * 60_000)
+t.before(() => {
+  installOpenClaw()
+})
+
+t.test('config path: OPENCLAW_CONFIG_PATH > $OPENCLAW_STATE_DIR/openclaw.json > (OPENCLAW_HOME or HOME)/.openclaw/openclaw.json', async (t) => {
+  const oc = installOpenClaw()
+  const dir = tempDir(t, 'paths')
+  const cases: Array<[string, Record<string, string>, string]> = [
+    ['OPENCLAW_CONFIG_PATH wins over OPENCLAW_STATE_DIR', { OPENCLAW_CONFIG_PATH: '/cfg/x.json', OPENCLAW_STATE_DIR: '/state', OPENCLAW_HOME: '/oh', HOME: '/h' }, '/cfg/x.json'],
+    ['OPENCLAW_STATE_DIR wins over the homes', { OPENCLAW_STATE_DIR: '/state', OPENCLAW_HOME: '/oh', HOME: '/h' }, '/state/openclaw.json'],
+    ['OPENCLAW_HOME wins over HOME', { OPENCLAW_HOME: '/oh', HOME: '/h' }, '/oh/.openclaw/openclaw.json'],
+    ['HOME last', { HOME: '/h' }, '/h/.openclaw/openclaw.json'],
+    ['HOME=/ (a uid without a passwd entry) moves it to /.openclaw', { HOME: '/' }, '/.openclaw/openclaw.json'],
+    ['~ in OPENCLAW_CONFIG_PATH is OPENCLAW_HOME', { OPENCLAW_CONFIG_PATH: '~/c.json', OPENCLAW_HOME: '/oh', HOME: '/h' }, '/oh/c.json'],
+  ]
+  const results = await Promise.all(cases.map(([, env]) => openclaw(oc, ['config', 'file'], { env: cleanEnv(oc, env), cwd: dir })))
+  cases.forEach(([name, , want], i) => {
+    const r = results[i]!
+    t.equal(r.stdout.trim().split('\n').at(-1), want, name, { stderr: r.stderr.slice(-500) })
+  })
+})
+
+async function refusedAtStart(t: T, label: string, config: object, env: Record<string, string>): Promise<string | undefined> {
+  const oc = installOpenClaw()
+  const dir = tempDir(t, label)
+  const state = path.join(dir, 'state')
+  mkdirSync(state, { recursive: true })
+  writeFileSync(path.join(state, 'openclaw.json'), JSON.stringify({ ...config, models: { catalogRefresh: { enabled: false } } }))
+  const home = path.join(dir, 'home')
+  mkdirSync(home, { recursive: true })
+  try {
+    const gw = await startGateway(oc, { env: cleanEnv(oc, { HOME: home, OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: path.join(state, 'openclaw.json'), ...env }), cwd: dir, logFile: path.join(dir, 'gateway.log'), readyTimeoutMs: 60_000 })
+    onTeardown(dir, () => gw.stop())
+    await gw.stop()
+    return undefined
+  } catch (error) {
+    if (!(error instanceof GatewayStartError)) throw error
+    return error.log
+  }
+}
+t.test('the gateway refuses to start on a placeholder token', async (t) => {
+  // One start: the env token, which the gateway uses when the file has none.
+  const log = await refusedAtStart(t, 'placeholder', { gateway: { mode: 'local', auth: { mode: 'token' } } }, { OPENCLAW_GATEWAY_TOKEN: 'change-me-now' })
+  t.ok(log !== undefined, 'gateway with OPENCLAW_GATEWAY_TOKEN=change-me-now does not get ready')
+  t.match(log ?? '', /blank, a published example placeholder, or the literal string undefined\/null/, 'and says why')
+})
+
+t.test('the gateway refuses to start with auth.token and auth.password but no auth.mode', async (t) => {
+  const log = await refusedAtStart(t, 'token-and-password', { gateway: { mode: 'local', auth: { token: 'a'.repeat(32), password: 'b'.repeat(32) } } }, {})
+  t.ok(log !== undefined, 'gateway does not get ready')
+  t.match(log ?? '', /gateway\.auth\.mode is unset/, 'and says why')
+})
