@@ -261,11 +261,11 @@ const DIR_PREFIX = 'openclaw-e2e-cp-';
  * Removes temp dirs left by test processes that died without running their 'exit' handler
  * (SIGKILL, test-runner timeout). Their etcd/apiserver died with them (setpriv --pdeathsig).
  */
-function sweepStaleDirs(tmpRoot: string): void {
+export function sweepStaleDirs(tmpRoot: string, prefix: string = DIR_PREFIX): void {
   let entries: string[];
   try { entries = readdirSync(tmpRoot); } catch { return; }
   for (const name of entries) {
-    if (!name.startsWith(DIR_PREFIX)) continue;
+    if (!name.startsWith(prefix)) continue;
     const dir = path.join(tmpRoot, name);
     let pid: number;
     try { pid = Number(readFileSync(path.join(dir, 'owner.pid'), 'utf8')); } catch { continue; }
@@ -285,7 +285,7 @@ function defaultLog(): (line: string) => void {
 }
 
 /** Distinct free TCP ports on 127.0.0.1 (all held open together so they differ). */
-async function freePorts(n: number): Promise<number[]> {
+export async function freePorts(n: number): Promise<number[]> {
   const servers: net.Server[] = [];
   try {
     for (let i = 0; i < n; i++) {

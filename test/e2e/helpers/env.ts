@@ -3,10 +3,10 @@
 // MutatingWebhookConfiguration from manifests/ pointed at it, and the barrier that says when
 // the API server has picked up a configuration change. stop() undoes all of it, and a failed
 // start undoes what it had done.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startControlPlane } from '../controlplane/control-plane.ts';
+import { startControlPlane, sweepStaleDirs } from '../controlplane/control-plane.ts';
 import type { ControlPlane } from '../controlplane/control-plane.ts';
 import { ADMISSIONS, freePorts, metricSum, servingCertificates, startInjector, writeServingFiles } from './injector.ts';
 import type { Injector, TlsPaths } from './injector.ts';
@@ -39,7 +39,7 @@ export interface E2E {
 export async function startE2E(): Promise<E2E> {
   // Read the manifest first: without it there is nothing to test, and it costs nothing.
   const manifest = loadManifestWebhookConfiguration();
-  sweepStaleDirs();
+  sweepStaleDirs(os.tmpdir(), DIR_PREFIX);
   const dir = mkdtempSync(path.join(os.tmpdir(), DIR_PREFIX));
   writeFileSync(path.join(dir, 'owner.pid'), `${process.pid}\n`);
   const tls: TlsPaths = { certPath: path.join(dir, 'tls.crt'), keyPath: path.join(dir, 'tls.key') };
@@ -100,20 +100,3 @@ export async function startE2E(): Promise<E2E> {
 
 const DIR_PREFIX = 'openclaw-e2e-webhook-';
 
-/** Removes temp dirs of test processes that died without cleaning up (SIGKILL, tap timeout). */
-function sweepStaleDirs(): void {
-  let names: string[];
-  try { names = readdirSync(os.tmpdir()); } catch { return; }
-  for (const name of names) {
-    if (!name.startsWith(DIR_PREFIX)) continue;
-    const dir = path.join(os.tmpdir(), name);
-    let pid: number;
-    try { pid = Number(readFileSync(path.join(dir, 'owner.pid'), 'utf8')); } catch { continue; }
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(dir, { recursive: true, force: true });
-    }
-  }
-}
