@@ -27,7 +27,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
 
 function describe(t: TemplateResult): string {
   const { decision, summary } = t.result
-  const lines = [`document ${t.document}: ${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}: ${decision.action === 'inject' ? 'INJECT' : 'SKIP'}`]
+  const lines = [`document ${t.document}: ${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}: ${decision.action === 'inject' ? 'INJECT' : `SKIP (${decision.code})`}`]
   for (const reason of decision.reasons) lines.push(`  because ${reason}`)
   for (const warning of decision.warnings) lines.push(`  warning: ${warning}`)
   if (summary !== undefined) {

@@ -12,49 +12,49 @@ import { configPathThrough, findStateMount, resolveConfigPath } from './paths.ts
 import { resolveSeed } from './seed.ts'
 import { imageMatches } from './images.ts'
 import { containersOf, findGateway, selectPod } from './selection.ts'
-import type { Container, EngineResult, InjectionSummary, Pod } from './types.ts'
+import type { Container, DecisionCode, EngineResult, InjectionSummary, Pod } from './types.ts'
 
-export type { Decision, EngineResult, InjectionSummary, Pod, PatchOperation } from './types.ts'
+export type { Decision, DecisionCode, EngineResult, InjectionSummary, Pod, PatchOperation } from './types.ts'
 export { createPatch } from './patch.ts'
 export { ANNOTATIONS, OPT_LABEL } from './annotations.ts'
 
 export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
   const reasons: string[] = []
   const warnings: string[] = []
-  const skip = (reason: string): EngineResult => ({ decision: { action: 'skip', reasons: [...reasons, reason], warnings }, pod, patch: [] })
+  const skip = (code: DecisionCode, reason: string): EngineResult => ({ decision: { action: 'skip', code, reasons: [...reasons, reason], warnings }, pod, patch: [] })
 
-  if (pod === null || typeof pod !== 'object' || pod.spec === null || typeof pod.spec !== 'object') return skip('not a pod: it has no spec')
+  if (pod === null || typeof pod !== 'object' || pod.spec === null || typeof pod.spec !== 'object') return skip('not-a-pod', 'not a pod: it has no spec')
   const annotations = isRecord(pod.metadata?.annotations) ? pod.metadata.annotations : {}
   const optAnnotation = annotations[ANNOTATIONS.tokenSync]
-  if (optAnnotation === 'disabled') return skip(`annotation ${ANNOTATIONS.tokenSync}=disabled`)
+  if (optAnnotation === 'disabled') return skip('opted-out', `annotation ${ANNOTATIONS.tokenSync}=disabled`)
   if (optAnnotation !== undefined && optAnnotation !== 'enabled') {
     warnings.push(`annotation ${ANNOTATIONS.tokenSync} is ${JSON.stringify(optAnnotation)}; expected enabled or disabled, so it is ignored`)
   }
-  if (pod.spec.os?.name === 'windows') return skip('a Windows pod: OpenClaw runs on Linux')
+  if (pod.spec.os?.name === 'windows') return skip('windows', 'a Windows pod: OpenClaw runs on Linux')
   const containers = containersOf(pod)
-  if (containers.length === 0) return skip('the pod has no containers')
+  if (containers.length === 0) return skip('no-containers', 'the pod has no containers')
   const initContainers = (Array.isArray(pod.spec.initContainers) ? pod.spec.initContainers : []).filter((c): c is Container => c !== null && typeof c === 'object')
   const ours = initContainers.find(isInjectedContainer)
-  if (ours !== undefined) return skip(`already injected: init container ${ours.name} is in place`)
+  if (ours !== undefined) return skip('already-injected', `already injected: init container ${ours.name} is in place`)
 
   const selection = selectPod(pod, settings, optAnnotation === 'enabled')
-  if (!selection.selected) return skip(selection.reason)
+  if (!selection.selected) return skip('not-openclaw', selection.reason)
   reasons.push(selection.reason)
 
   const gatewayChoice = findGateway(pod, settings)
-  if (!gatewayChoice.found) return skip(gatewayChoice.reason)
+  if (!gatewayChoice.found) return skip('no-gateway', gatewayChoice.reason)
   const gateway = gatewayChoice.container
   reasons.push(gatewayChoice.reason)
 
   const configPath = resolveConfigPath(gateway, settings.defaultHome)
-  if (!configPath.ok) return skip(configPath.reason)
+  if (!configPath.ok) return skip('config-path-unknown', configPath.reason)
   reasons.push(configPath.reason)
   const state = findStateMount(pod, gateway, configPath.value)
-  if (!state.ok) return skip(state.reason)
+  if (!state.ok) return skip('no-state-volume', state.reason)
   reasons.push(state.reason)
 
   const seed = resolveSeed(pod)
-  if (!seed.ok) return skip(seed.reason)
+  if (!seed.ok) return skip('bad-annotation', seed.reason)
   if (seed.seed !== undefined) reasons.push(seed.seed.description)
 
   const credentials: V1EnvVar[] = []
@@ -64,7 +64,7 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
     const source = resolveCredential(kind, pod, gateway)
     warnings.push(...source.warnings)
     if (!source.found) {
-      if (source.error !== undefined) return skip(source.error)
+      if (source.error !== undefined) return skip('bad-annotation', source.error)
       continue
     }
     reasons.push(source.description)
@@ -78,7 +78,7 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
 
   const mode = syncMode(annotations[ANNOTATIONS.mode], settings.mode, warnings)
   const image = syncImage(annotations[ANNOTATIONS.syncImage], settings, gateway, warnings)
-  if (image === undefined) return skip(`container ${gateway.name} has no image to run the sync script with; set annotation ${ANNOTATIONS.syncImage}`)
+  if (image === undefined) return skip('no-image', `container ${gateway.name} has no image to run the sync script with; set annotation ${ANNOTATIONS.syncImage}`)
   const imagePullPolicy = image === gateway.image ? (settings.syncImagePullPolicy || gateway.imagePullPolicy) : settings.syncImagePullPolicy
 
   let name = settings.initContainerName
@@ -89,13 +89,13 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
     if (isChartTokenSync(existing)) {
       if (settings.legacy === 'keep') {
         warnings.push(`init container ${name} is the Helm chart's own token sync; the pod is left as it is (setting legacy: replace swaps it for openclaw-injector's)`)
-        return skip(`the pod carries the Helm chart's token-sync workaround in init container ${name}`)
+        return skip('legacy-chart-sync', `the pod carries the Helm chart's token-sync workaround in init container ${name}`)
       }
       replaceIndex = sameName
       reasons.push(`replaces the Helm chart's token-sync init container ${name} (legacy: replace)`)
     } else {
       name = settings.fallbackInitContainerName
-      if (initContainers.some((c) => c.name === name)) return skip(`init containers ${settings.initContainerName} and ${name} both exist and are not openclaw-injector's`)
+      if (initContainers.some((c) => c.name === name)) return skip('name-conflict', `init containers ${settings.initContainerName} and ${name} both exist and are not openclaw-injector's`)
       reasons.push(`init container ${settings.initContainerName} belongs to the pod, so the injected one is named ${name}`)
     }
   }
@@ -163,7 +163,7 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
   if (found.token !== undefined) summary.token = found.token
   if (found.password !== undefined) summary.password = found.password
 
-  return { decision: { action: 'inject', reasons, warnings }, pod: mutated, patch: createPatch(pod, mutated), summary }
+  return { decision: { action: 'inject', code: 'injected', reasons, warnings }, pod: mutated, patch: createPatch(pod, mutated), summary }
 }
 
 function credentialKinds(settings: EngineSettings): CredentialKind[] {

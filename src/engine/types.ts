@@ -9,8 +9,29 @@ export type PatchOperation = Operation
 
 export type Action = 'inject' | 'skip'
 
+/**
+ * Why, in one stable word: the label of the webhook's metrics and what a script can match on.
+ * The sentences in `reasons` name containers and paths and may change wording.
+ */
+export type DecisionCode =
+  | 'injected'
+  | 'not-a-pod'
+  | 'opted-out'
+  | 'windows'
+  | 'no-containers'
+  | 'already-injected'
+  | 'not-openclaw'
+  | 'no-gateway'
+  | 'config-path-unknown'
+  | 'no-state-volume'
+  | 'bad-annotation'
+  | 'legacy-chart-sync'
+  | 'name-conflict'
+  | 'no-image'
+
 export interface Decision {
   action: Action
+  code: DecisionCode
   /** Why this action, in the order the rules were applied; one short sentence each. */
   reasons: string[]
   /** What a person should fix or know; each at most one line. Never contains a secret value. */

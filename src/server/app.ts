@@ -6,8 +6,8 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { Settings } from '../settings.ts'
 import { mutatePod } from '../engine/index.ts'
 import { parseAdmissionReview, serializeAdmissionReview } from './admission-review.ts'
-import { createAdmissionHandler, type AdmissionOutcome, type Mutate } from './handler.ts'
-import { createReasonLabeler, type ServerMetrics } from './metrics.ts'
+import { createAdmissionHandler, type Mutate } from './handler.ts'
+import type { ServerMetrics } from './metrics.ts'
 import { MIN_TLS_VERSION, type TlsMaterial } from './tls.ts'
 
 export const MUTATE_PATH = '/mutate'
@@ -39,7 +39,6 @@ class Refusal extends Error {
 export function buildApp(settings: Settings, options: AppOptions): FastifyInstance {
   const { metrics } = options
   const handle = createAdmissionHandler({ engine: settings.engine, mutate: options.mutate ?? mutatePod })
-  const reasonLabel = createReasonLabeler()
 
   const app = Fastify({
     https: { key: options.tls.key, cert: options.tls.cert, minVersion: MIN_TLS_VERSION },
@@ -94,8 +93,7 @@ export function buildApp(settings: Settings, options: AppOptions): FastifyInstan
     const admission = parsed.request
     const outcome = handle(admission)
     const seconds = reply.elapsedTime / 1000
-    const reason = outcomeReason(outcome, reasonLabel)
-    metrics.observeAdmission({ operation: OPERATIONS.has(admission.operation) ? admission.operation : 'other', decision: outcome.decision, reason }, seconds)
+    metrics.observeAdmission({ operation: OPERATIONS.has(admission.operation) ? admission.operation : 'other', decision: outcome.decision, reason: outcome.label }, seconds)
     const line = {
       uid: admission.uid,
       namespace: admission.namespace.slice(0, 63),
@@ -119,18 +117,6 @@ export function buildApp(settings: Settings, options: AppOptions): FastifyInstan
   })
 
   return app
-}
-
-function outcomeReason(outcome: AdmissionOutcome, label: (reason: string | undefined) => string): string {
-  switch (outcome.decision) {
-    case 'inject':
-      return outcome.patchOperations > 0 ? 'injected' : 'unchanged'
-    case 'skip':
-      // The last reason is the one that stopped the engine.
-      return label(outcome.reasons.at(-1))
-    default:
-      return outcome.label ?? outcome.decision
-  }
 }
 
 function refuse(reply: FastifyReply, status: number, message: string): FastifyReply {

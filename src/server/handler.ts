@@ -22,8 +22,8 @@ export interface AdmissionOutcome {
   /** Pod name, or its generateName when the API server has not named it yet. */
   podName: string
   patchOperations: number
-  /** The metric label for outcomes the handler decides itself (ignore, error). */
-  label?: string
+  /** The metric label: the engine's decision code, or the handler's own for ignore and error. */
+  label: string
   /** The engine's exception, scrubbed, when decision is `error`. */
   error?: { type: string; message: string; stack?: string }
 }
@@ -85,6 +85,7 @@ export function createAdmissionHandler({ engine, mutate }: HandlerOptions): Admi
     return {
       review,
       decision: result.decision.action === 'inject' ? 'inject' : 'skip',
+      label: result.decision.code,
       reasons: scrubAll(result.decision.reasons, literals),
       warnings: scrubAll(review.response.warnings ?? [], literals),
       podName,

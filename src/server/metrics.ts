@@ -9,7 +9,7 @@ export interface AdmissionLabels {
   operation: string
   /** inject, skip, ignore (not a pod CREATE) or error (engine exception). */
   decision: string
-  /** A short, bounded label; see reasonLabel. */
+  /** The engine's decision code (a closed set), or the handler's own label. */
   reason: string
 }
 
@@ -98,36 +98,5 @@ export function createMetrics(options: MetricsOptions): ServerMetrics {
     certificateReload(result) {
       certificateReloads.inc({ result })
     },
-  }
-}
-
-const MAX_REASON_LABELS = 32
-const MAX_REASON_LENGTH = 48
-
-/**
- * A metric label from an engine reason sentence: the part before the first colon or
- * parenthesis, quoted names removed, lowercased and shortened. The reasons name
- * containers and paths, so the number of distinct labels is capped per process;
- * beyond the cap the label is `other`.
- */
-export function createReasonLabeler(max = MAX_REASON_LABELS): (reason: string | undefined) => string {
-  const seen = new Set<string>()
-  return (reason) => {
-    if (reason === undefined || reason === '') return 'none'
-    let label = reason
-      .split(/: |\(|;/, 1)[0]!
-      .replace(/"[^"]*"|`[^`]*`/g, '')
-      .toLowerCase()
-      .replace(/[^a-z0-9./=_-]+/g, ' ')
-      .trim()
-    if (label.length > MAX_REASON_LENGTH) {
-      const cut = label.lastIndexOf(' ', MAX_REASON_LENGTH)
-      label = label.slice(0, cut > 0 ? cut : MAX_REASON_LENGTH)
-    }
-    if (label === '') return 'other'
-    if (seen.has(label)) return label
-    if (seen.size >= max) return 'other'
-    seen.add(label)
-    return label
   }
 }

@@ -108,12 +108,12 @@ t.test('explain: text and json', async (t) => {
   t.match(text.stdout, /document 1: Deployment agents\/openclaw: INJECT/)
   t.match(text.stdout, /because token from envFrom Secret openclaw-gateway-token, key OPENCLAW_GATEWAY_TOKEN/)
   t.match(text.stdout, /adds init container init-config/)
-  t.match(text.stdout, /document 2: Pod web: SKIP\n {2}because not an OpenClaw pod/)
+  t.match(text.stdout, /document 2: Pod web: SKIP \(not-openclaw\)\n {2}because not an OpenClaw pod/)
   const json = run(['explain', '-f', '-', '-o', 'json'], input)
   const report = JSON.parse(json.stdout)
   t.match(report, [
     { document: 1, kind: 'Deployment', action: 'inject', path: '/spec/template', added: { initContainer: 'init-config', configPath: '/home/node/.openclaw/openclaw.json' } },
-    { document: 2, kind: 'Pod', action: 'skip' },
+    { document: 2, kind: 'Pod', action: 'skip', code: 'not-openclaw' },
   ])
 })
 

@@ -319,7 +319,7 @@ t.test('reinvocation: a webhook that appends after ours leaves exactly one injec
   await appender.register(env!.cp, ns);
   await env!.barrier.sync();
 
-  const reinvoked = { decision: 'skip', reason: /^already injected/ };
+  const reinvoked = { decision: 'skip', reason: 'already-injected' };
   const injectedBefore = await env!.admissions({ decision: 'inject' });
   const skippedBefore = await env!.admissions(reinvoked);
   const created = await createPod(ns, openclawPod('openclaw-reinvoked'));

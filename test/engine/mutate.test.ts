@@ -21,6 +21,7 @@ function run(pod: Pod, settings: EngineSettings = engineSettings()): EngineResul
   const result = mutatePod(input, settings)
   t.same(input, pod, 'the engine does not modify its input')
   t.same(applyPatch(pod, result.patch), result.pod, 'the patch turns the input into the mutated pod')
+  t.equal(result.decision.action === 'inject', result.decision.code === 'injected', 'the code agrees with the action')
   if (result.decision.action === 'skip') {
     t.equal(result.patch.length, 0, 'a skipped pod gets no patch')
     t.equal(result.pod, input, 'a skipped pod is returned as it came')
@@ -377,6 +378,24 @@ t.test('a pod with 100 containers', async (t) => {
   const result = run(pod)
   t.equal(result.decision.action, 'inject')
   t.equal(result.patch.length, 3)
+})
+
+t.test('every skip says why in a stable code', async (t) => {
+  const cases: [string, Pod, EngineSettings?][] = [
+    ['opted-out', edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.tokenSync]: 'disabled' }))],
+    ['not-openclaw', { metadata: {}, spec: { containers: [{ name: 'web', image: 'nginx' }] } }],
+    ['already-injected', run(chartPod()).pod],
+    ['no-gateway', edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.gatewayContainer]: 'nope' }))],
+    ['config-path-unknown', edit((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_STATE_DIR', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }))],
+    ['no-state-volume', edit((_, gateway) => (gateway.volumeMounts = []))],
+    ['bad-annotation', edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.seedConfigMap]: 'a/b/c' }))],
+    ['legacy-chart-sync', edit((pod) => pod.spec!.initContainers!.unshift(structuredClone(CHART_TOKEN_SYNC)))],
+    ['name-conflict', edit((pod) => pod.spec!.initContainers!.unshift({ name: 'init-config', image: 'x' }, { name: 'openclaw-token-sync', image: 'x' }))],
+    ['windows', edit((pod) => (pod.spec!.os = { name: 'windows' }))],
+    ['no-containers', { metadata: {}, spec: { containers: [] } }],
+    ['not-a-pod', {} as Pod],
+  ]
+  for (const [code, pod, settings] of cases) t.equal(run(pod, settings).decision.code, code, code)
 })
 
 t.test('malformed shapes never throw and never patch wrongly', async (t) => {

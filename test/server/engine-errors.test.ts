@@ -52,7 +52,7 @@ t.test('a malformed engine result is treated as an exception', async (t) => {
 
 t.test('a patch that cannot be serialised is treated as an exception', async (t) => {
   const server = await startTestServer(t, {
-    mutate: (pod) => ({ decision: { action: 'inject', reasons: [], warnings: [] }, pod, patch: [{ op: 'add', path: '/x', value: 10n as never }] }),
+    mutate: (pod) => ({ decision: { action: 'inject', code: 'injected', reasons: [], warnings: [] }, pod, patch: [{ op: 'add', path: '/x', value: 10n as never }] }),
   })
   const res = await server.post(review(chartPod(), { uid: 'bigint' }))
   t.equal(res.status, 200)

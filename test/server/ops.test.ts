@@ -3,7 +3,6 @@ import t from 'tap'
 import { chartPod } from '../helpers/pods.ts'
 import { review } from './helpers/reviews.ts'
 import { send, startTestServer } from './helpers/server.ts'
-import { createReasonLabeler } from '../../src/server/metrics.ts'
 
 const server = await startTestServer(t)
 
@@ -37,7 +36,7 @@ t.test('metrics: admissions by operation, decision and reason; latency; certific
   t.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/)
   const m = res.text
   t.match(m, /openclaw_injector_admissions_total\{operation="CREATE",decision="inject",reason="injected"\} 2/)
-  t.match(m, /openclaw_injector_admissions_total\{operation="CREATE",decision="skip",reason="annotation openclaw\.ai\/token-sync=disabled"\} 1/)
+  t.match(m, /openclaw_injector_admissions_total\{operation="CREATE",decision="skip",reason="opted-out"\} 1/)
   t.match(m, /openclaw_injector_admissions_total\{operation="DELETE",decision="ignore",reason="not-create"\} 1/)
   t.match(m, /openclaw_injector_admissions_total\{operation="CREATE",decision="ignore",reason="not-a-pod"\} 1/)
   t.match(m, /openclaw_injector_admissions_total\{operation="other",decision="ignore",reason="not-create"\} 2/, 'made-up operations do not make new series')
@@ -57,12 +56,3 @@ t.test('the server registry is private: the global one stays empty', async (t) =
   t.equal(register.getSingleMetric('openclaw_injector_admissions_total'), undefined)
 })
 
-t.test('reason labels are short and bounded', async (t) => {
-  const label = createReasonLabeler(3)
-  t.equal(label('not an OpenClaw pod: no container image matches /x/ and label y is not z'), 'not an openclaw pod')
-  t.equal(label('annotation openclaw.ai/gateway-container names container "sidecar-1", which the pod does not have'), 'annotation openclaw.ai/gateway-container names')
-  t.equal(label('the pod has no containers'), 'the pod has no containers')
-  t.equal(label('a fourth distinct reason'), 'other', 'past the cap')
-  t.equal(label('the pod has no containers'), 'the pod has no containers', 'known ones still count')
-  t.equal(label(undefined), 'none')
-})

@@ -74,7 +74,7 @@ t.test('other operations and kinds are allowed unchanged, without asking the eng
 t.test('warnings are passed on, one line and at most 120 characters each', async (t) => {
   const long = 'x'.repeat(300)
   const fake = await startTestServer(t, {
-    mutate: (pod) => ({ decision: { action: 'skip', reasons: ['test'], warnings: [long, 'line one\nline two', 'short', 'short'] }, pod, patch: [] }),
+    mutate: (pod) => ({ decision: { action: 'skip', code: 'not-openclaw', reasons: ['test'], warnings: [long, 'line one\nline two', 'short', 'short'] }, pod, patch: [] }),
   })
   const answer = (await fake.post(review(chartPod()))).json()
   t.equal(answer.response.patch, undefined)
