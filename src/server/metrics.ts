@@ -21,6 +21,8 @@ export interface ServerMetrics {
   rejected(status: number): void
   certificateLoaded(notAfter: Date): void
   certificateReload(result: 'success' | 'error'): void
+  /** A request reached the admission listener; the returned function marks it answered or abandoned. */
+  requestStarted(): () => void
 }
 
 export interface MetricsOptions {
@@ -74,6 +76,11 @@ export function createMetrics(options: MetricsOptions): ServerMetrics {
     labelNames: ['version', 'node_version'] as const,
     registers: [registry],
   })
+  const inFlight = new Gauge({
+    name: `${PREFIX}in_flight_requests`,
+    help: 'Requests on the admission listener that have not been answered yet; what a drain waits for.',
+    registers: [registry],
+  })
   buildInfo.set({ version: options.version, node_version: process.version }, 1)
   // Make the zero visible from the start so rate() and alerts have a series.
   engineErrors.inc(0)
@@ -97,6 +104,15 @@ export function createMetrics(options: MetricsOptions): ServerMetrics {
     },
     certificateReload(result) {
       certificateReloads.inc({ result })
+    },
+    requestStarted() {
+      inFlight.inc()
+      let done = false
+      return () => {
+        if (done) return
+        done = true
+        inFlight.dec()
+      }
     },
   }
 }

@@ -70,6 +70,8 @@ t.test('inject: JSON in, JSON out; Lists and CronJobs', async (t) => {
 
 t.test('inject is idempotent: its own output passes through unchanged', async (t) => {
   const first = run(['inject', '-f', '-'], deployment())
+  t.equal(first.code, 0, first.stderr)
+  t.match(first.stdout, /openclaw.ai\/token-sync-status: injected/, 'the first pass injects')
   const second = run(['inject', '-f', '-'], first.stdout)
   t.equal(second.code, 0)
   t.equal(second.stdout, first.stdout)

@@ -85,10 +85,17 @@ t.test('warnings are passed on, one line and at most 120 characters each', async
   t.equal(warnings[1], 'line one line two')
 })
 
-t.test('the chart pod gets warnings from the real engine only when it has some', async (t) => {
-  const expected = mutatePod(chartPod(), engineSettings())
-  const answer = (await server.post(review(chartPod()))).json()
-  t.same(answer.response.warnings ?? [], expected.decision.warnings.map((w) => (w.length > 120 ? w.slice(0, 117) + '...' : w)).map((w) => w.trim()))
+t.test("the real engine's warnings come back, and only when it has some", async (t) => {
+  const quiet = (await server.post(review(chartPod()))).json()
+  t.equal(quiet.response.warnings, undefined, "the chart's pod earns no warning")
+  const pod = chartPod()
+  pod.spec!.containers[0]!.env!.push({ name: 'OPENCLAW_GATEWAY_TOKEN', value: 'literal-token-for-warning-test' })
+  pod.spec!.containers[0]!.envFrom!.push({ secretRef: { name: 'second-secret' } })
+  const expected = mutatePod(structuredClone(pod), engineSettings())
+  t.ok(expected.decision.warnings.length >= 2, 'the engine warns about the literal token and the envFrom Secrets')
+  const answer = (await server.post(review(pod))).json()
+  t.same(answer.response.warnings, expected.decision.warnings.map((w) => (w.length > 120 ? w.slice(0, 117).trimEnd() + '...' : w)))
+  t.notMatch(JSON.stringify(answer.response.warnings), 'literal-token-for-warning-test')
 })
 
 t.test('a query string (the API server adds ?timeout=10s) is fine', async (t) => {

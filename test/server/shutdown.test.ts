@@ -64,6 +64,17 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 5_
   }
 }
 
+/** How many admissions the server has begun and not answered, from its own metrics. */
+async function inFlight(opsUrl: string): Promise<number> {
+  const res = await send(`${opsUrl}/metrics`, { method: 'GET', headers: {} })
+  return Number(/^openclaw_injector_in_flight_requests (\d+)$/m.exec(res.text)?.[1] ?? NaN)
+}
+
+/** Waits until the server itself has the slow request, so the signal lands mid-request on any machine. */
+function serverHasIt(opsUrl: string): Promise<void> {
+  return until('the server to have the request in flight', async () => (await inFlight(opsUrl)) >= 1)
+}
+
 t.test('SIGTERM drains: not ready, no new connections, the in-flight admission is answered, exit 0', async (t) => {
   const { child, url, opsUrl } = await serve(t, 10_000)
   t.equal((await send(`${opsUrl}/readyz`, { method: 'GET', headers: {} })).status, 200, 'ready before')
@@ -74,7 +85,7 @@ t.test('SIGTERM drains: not ready, no new connections, the in-flight admission i
   t.equal((await send(url, { method: 'POST', headers: { 'content-type': 'application/json' }, agent: idle }, JSON.stringify(review(chartPod())))).status, 200)
 
   const slow = slowRequest(url, JSON.stringify(review(chartPod(), { uid: 'in-flight' })))
-  await new Promise((r) => setTimeout(r, 200))
+  await serverHasIt(opsUrl)
   const signalledAt = Date.now()
   child.process.kill('SIGTERM')
 
@@ -108,10 +119,10 @@ t.test('SIGTERM with nothing in flight exits 0 at once', async (t) => {
 })
 
 t.test('a request that never finishes is cut when the bound runs out; exit 1', async (t) => {
-  const { child, url } = await serve(t, 700)
+  const { child, url, opsUrl } = await serve(t, 700)
   const slow = slowRequest(url, JSON.stringify(review(chartPod())))
   const outcome = slow.response.then(() => 'answered', (error: Error) => `failed: ${error.message}`)
-  await new Promise((r) => setTimeout(r, 200))
+  await serverHasIt(opsUrl)
   const signalledAt = Date.now()
   child.process.kill('SIGTERM')
   const exit = await child.exited
@@ -123,12 +134,12 @@ t.test('a request that never finishes is cut when the bound runs out; exit 1', a
 })
 
 t.test('a second signal while draining exits at once', async (t) => {
-  const { child, url } = await serve(t, 30_000)
+  const { child, url, opsUrl } = await serve(t, 30_000)
   const slow = slowRequest(url, JSON.stringify(review(chartPod())))
   slow.response.catch(() => {})
-  await new Promise((r) => setTimeout(r, 200))
+  await serverHasIt(opsUrl)
   child.process.kill('SIGTERM')
-  await new Promise((r) => setTimeout(r, 200))
+  await until('the drain to begin', async () => child.logs().some((l) => String(l.msg).startsWith('shutting down')))
   child.process.kill('SIGINT')
   const exit = await child.exited
   t.equal(exit.code, 1)
