@@ -111,7 +111,21 @@ interface Descriptor {
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/
-const QUANTITY = /^([+-]?[0-9.]+)([eE][-+]?[0-9]+|[mkMGTPE]i?|Ki|)$/
+/** A non-negative Kubernetes quantity: `200m`, `0.5`, `128Mi`, `1e3`. */
+const QUANTITY = /^(\d+(?:\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][-+]?\d+)?$/
+const SUFFIX_FACTOR: Record<string, number> = {
+  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+}
+
+/** The number a quantity stands for, to compare a request with its limit. */
+export function quantityValue(quantity: string): number {
+  const match = QUANTITY.exec(quantity)
+  if (match === null) return NaN
+  const suffix = match[2] ?? ''
+  const factor = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : (SUFFIX_FACTOR[suffix] ?? NaN)
+  return Number(match[1]) * factor
+}
 
 function text(raw: unknown, where: string): string {
   if (typeof raw === 'string') return raw
@@ -128,12 +142,15 @@ function describe(value: unknown): string {
 const parsers = {
   string: (raw: unknown, where: string) => text(raw, where),
   port: (raw: unknown, where: string) => {
-    const value = Number(text(raw, where))
+    const digits = text(raw, where).trim()
+    // Number('') is 0, and port 0 means "any": an empty value must not pass as that.
+    const value = /^\d+$/.test(digits) ? Number(digits) : NaN
     if (!Number.isInteger(value) || value < 0 || value > 65535) throw new SettingsError(`${where}: expected a port number 0-65535, got ${JSON.stringify(raw)}`)
     return value
   },
   positiveInt: (raw: unknown, where: string) => {
-    const value = Number(text(raw, where))
+    const digits = text(raw, where).trim()
+    const value = /^\d+$/.test(digits) ? Number(digits) : NaN
     if (!Number.isSafeInteger(value) || value <= 0) throw new SettingsError(`${where}: expected a positive whole number, got ${JSON.stringify(raw)}`)
     return value
   },
@@ -270,6 +287,12 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
   }
   if (Boolean(settings.server.tlsCert) !== Boolean(settings.server.tlsKey)) {
     errors.push('--tls-cert and --tls-key: give both or neither')
+  }
+  for (const resource of ['cpu', 'memory'] as const) {
+    const request = settings.engine[`${resource}Request`]
+    const limit = settings.engine[`${resource}Limit`]
+    // The API server refuses a pod whose request exceeds its limit: every injected pod would fail.
+    if (quantityValue(request) > quantityValue(limit)) errors.push(`--${resource}-request ${request} is more than --${resource}-limit ${limit}`)
   }
   if (settings.engine.initContainerName === settings.engine.fallbackInitContainerName) {
     errors.push('--init-container-name and --fallback-init-container-name must differ')

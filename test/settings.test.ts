@@ -1,5 +1,5 @@
 import t from 'tap'
-import { DEFAULT_ENGINE_SETTINGS, envName, flagName, loadSettings, parseSecretRef, SettingsError } from '../src/settings.ts'
+import { DEFAULT_ENGINE_SETTINGS, envName, flagName, loadSettings, parseSecretRef, quantityValue, SettingsError } from '../src/settings.ts'
 
 t.test('defaults', async (t) => {
   const settings = loadSettings()
@@ -47,6 +47,19 @@ t.test('every bad value is reported, one line each', async (t) => {
   }
   t.throws(() => loadSettings({ fileText: 'engine: [1', fileName: 'bad.yaml' }), /bad.yaml: not valid YAML/)
   t.throws(() => loadSettings({ flags: { config: '/nonexistent.yaml' } }), /settings file \/nonexistent.yaml: ENOENT/)
+})
+
+t.test('quantities, ports and whole numbers are strict', async (t) => {
+  for (const bad of ['.', '1.2.3', '-1', '1Xi', '']) t.throws(() => loadSettings({ flags: { 'cpu-limit': bad } }), /is not a Kubernetes quantity/, JSON.stringify(bad))
+  for (const good of ['200m', '0.5', '.5', '128Mi', '1e3', '2']) t.equal(loadSettings({ flags: { 'cpu-limit': good, 'cpu-request': '0' } }).engine.cpuLimit, good)
+  t.equal(quantityValue('128Mi'), 128 * 2 ** 20)
+  t.equal(quantityValue('200m'), 0.2)
+  t.equal(quantityValue('1e3'), 1000)
+  t.throws(() => loadSettings({ env: { OPENCLAW_INJECTOR_CPU_REQUEST: '500m' } }), /--cpu-request 500m is more than --cpu-limit 200m/)
+  t.throws(() => loadSettings({ flags: { 'memory-request': '1Gi', 'memory-limit': '512Mi' } }), /--memory-request 1Gi is more than --memory-limit 512Mi/)
+  for (const bad of ['', ' ', '8443.5', '0x10']) t.throws(() => loadSettings({ env: { OPENCLAW_INJECTOR_PORT: bad } }), /OPENCLAW_INJECTOR_PORT: expected a port number/, JSON.stringify(bad))
+  t.equal(loadSettings({ env: { OPENCLAW_INJECTOR_PORT: '0' } }).server.port, 0, 'port 0 stays: any free port, for tests')
+  t.throws(() => loadSettings({ flags: { 'body-limit': '' } }), /--body-limit: expected a positive whole number/)
 })
 
 t.test('NAME[/KEY] references', async (t) => {

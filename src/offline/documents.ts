@@ -2,7 +2,7 @@
 // in them and runs the engine on each, as the webhook would at pod creation.
 // YAML documents are edited in place with the engine's patch, so comments, key order
 // and untouched documents come out as they went in.
-import { isMap, isSeq, parseAllDocuments, type Document, type Node } from 'yaml'
+import { isAlias, isMap, isSeq, parseAllDocuments, type Document, type Node } from 'yaml'
 import { mutatePod, type EngineResult, type PatchOperation, type Pod } from '../engine/index.ts'
 import type { EngineSettings } from '../settings.ts'
 
@@ -110,15 +110,17 @@ function visit(doc: unknown, number: number, source: string, path: string, setti
   if (template === null || typeof template !== 'object') throw new InputError(`${label}: has no pod template at ${templatePath.join('.')}`)
   const { metadata: templateMetadata, spec } = template as { metadata?: unknown; spec?: { containers?: unknown } }
   if (!Array.isArray(spec?.containers) || spec.containers.length === 0) throw new InputError(`${label}: the pod has no containers`)
-  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: templateMetadata ?? {}, spec } as Pod
+  // `metadata:` with no value is YAML null: as good as absent.
+  const metadataMissing = templateMetadata === undefined || templateMetadata === null
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: metadataMissing ? {} : templateMetadata, spec } as Pod
   const result = mutatePod(pod, settings)
   const pointer = path + templatePath.map((key) => `/${key}`).join('')
-  return [{ document: number, kind, name, namespace: metadata.namespace, path: pointer, result: withTemplatePatch(result, templateMetadata === undefined) }]
+  return [{ document: number, kind, name, namespace: metadata.namespace, path: pointer, result: withTemplatePatch(result, metadataMissing) }]
 }
 
 /**
  * The engine patches a Pod; a template shares its `metadata` and `spec` keys, and
- * only those. A template without metadata gets it whole.
+ * only those. A template without metadata (or with `metadata: null`) gets it whole.
  */
 function withTemplatePatch(result: EngineResult, metadataMissing: boolean): EngineResult {
   if (!metadataMissing) return result
@@ -143,12 +145,28 @@ function applyToObject(root: unknown, base: string, patch: PatchOperation[]): vo
   }
 }
 
+/**
+ * The child node at `token`. An alias on the way is replaced by a copy of what it names,
+ * so that the edit lands in this place only and never in the anchored original.
+ */
+function ownChild(doc: Document, parent: unknown, token: string): unknown {
+  const key = isSeq(parent) ? Number(token) : token
+  const child = isSeq(parent) ? parent.items[key as number] : isMap(parent) ? parent.get(token, true) : undefined
+  if (!isAlias(child)) return child
+  const copy = (child.resolve(doc) as (Node & { anchor?: string }) | undefined)?.clone() as (Node & { anchor?: string }) | undefined
+  if (copy === undefined) return undefined
+  delete copy.anchor
+  if (isSeq(parent)) parent.items[key as number] = copy
+  else if (isMap(parent)) parent.set(token, copy)
+  return copy
+}
+
 function applyToDocument(doc: Document, base: string, patch: PatchOperation[]): void {
   for (const op of patch) {
     const path = [...tokens(base), ...tokens(op.path)]
     const key = path.pop() as string
     let parent: unknown = doc.contents
-    for (const token of path) parent = isSeq(parent) ? parent.items[Number(token)] : isMap(parent) ? parent.get(token, true) : undefined
+    for (const token of path) parent = ownChild(doc, parent, token)
     const value = doc.createNode((op as { value?: unknown }).value) as Node
     if (isSeq(parent)) {
       if (op.op === 'add') parent.items.splice(Number(key), 0, value)

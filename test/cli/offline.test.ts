@@ -68,6 +68,34 @@ t.test('inject: JSON in, JSON out; Lists and CronJobs', async (t) => {
   t.equal(out.items[1].spec.initContainers[0].name, 'init-config')
 })
 
+t.test('inject: template metadata that is null, or an alias, is edited in place only', async (t) => {
+  const pod = chartPod()
+  const spec = JSON.stringify(pod.spec)
+  const input = `apiVersion: apps/v1
+kind: Deployment
+metadata: &meta {name: a, labels: {app.kubernetes.io/name: openclaw}}
+spec:
+  template:
+    metadata:
+    spec: ${spec}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: &shared {name: b, labels: {app.kubernetes.io/name: openclaw}}
+spec:
+  template:
+    metadata: *shared
+    spec: ${spec}
+`
+  const result = run(['inject', '-f', '-'], input)
+  t.equal(result.code, 0, result.stderr)
+  const [nullMeta, aliased] = result.stdout.split(/^---\n/m).map((doc) => parse(doc))
+  t.equal(nullMeta.spec.template.metadata.annotations['openclaw.ai/token-sync-status'], 'injected')
+  t.equal(aliased.spec.template.metadata.annotations['openclaw.ai/token-sync-status'], 'injected')
+  t.notOk(aliased.metadata.annotations, "the anchored Deployment metadata is not edited through the alias")
+  t.equal(aliased.spec.template.metadata.name, 'b', 'the template keeps what the alias named')
+})
+
 t.test('inject is idempotent: its own output passes through unchanged', async (t) => {
   const first = run(['inject', '-f', '-'], deployment())
   t.equal(first.code, 0, first.stderr)
