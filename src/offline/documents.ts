@@ -2,6 +2,7 @@
 // in them and runs the engine on each, as the webhook would at pod creation.
 // YAML documents are edited in place with the engine's patch, so comments, key order
 // and untouched documents come out as they went in.
+import jsonpatch from 'fast-json-patch'
 import { isAlias, isMap, isSeq, parseAllDocuments, type Document, type Node } from 'yaml'
 import { mutatePod, type EngineResult, type PatchOperation, type Pod } from '../engine/index.ts'
 import type { EngineSettings } from '../settings.ts'
@@ -58,7 +59,7 @@ function processJson(text: string, source: string, settings: EngineSettings): Pr
   documents.forEach((doc, index) => {
     for (const found of visit(doc, index + 1, source, '', settings)) {
       templates.push(found)
-      applyToObject(doc, found.path, found.result.patch)
+      jsonpatch.applyPatch(doc, found.result.patch.map((op) => ({ ...op, path: found.path + op.path })), true)
     }
   })
   return { output: JSON.stringify(parsed, null, 2) + '\n', templates }
@@ -131,18 +132,6 @@ function withTemplatePatch(result: EngineResult, metadataMissing: boolean): Engi
 
 function tokens(pointer: string): string[] {
   return pointer === '' ? [] : pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'))
-}
-
-function applyToObject(root: unknown, base: string, patch: PatchOperation[]): void {
-  for (const op of patch) {
-    const path = [...tokens(base), ...tokens(op.path)]
-    const key = path.pop() as string
-    let parent = root as Record<string, unknown> | unknown[]
-    for (const token of path) parent = (parent as Record<string, unknown>)[token] as Record<string, unknown>
-    if (op.op === 'add' && Array.isArray(parent)) parent.splice(Number(key), 0, op.value)
-    else if (op.op === 'add' || op.op === 'replace') (parent as Record<string, unknown>)[key] = op.value
-    else throw new Error(`unexpected patch operation ${op.op}`)
-  }
 }
 
 /**
