@@ -5,37 +5,19 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { existsSync } from 'node:fs'
-import { parseArgs } from 'node:util'
 import { VERSION } from '../build-info.generated.ts'
-import { defaultSettings, envName, flagName, loadSettings, SettingsError, settingsFlags, type Settings } from '../settings.ts'
+import { defaultSettings, envName, flagName } from '../settings.ts'
 import { KEEP_RUNNING, type CommandIO } from './io.ts'
+import { parseSettingsArgs } from './settings-args.ts'
 
 const NAME = 'openclaw-injector serve'
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const EXAMPLE_REVIEW = path.join(PACKAGE_ROOT, 'examples', 'admission-review.json')
 
 export async function run(args: string[], io: CommandIO): Promise<number> {
-  let values: Record<string, unknown>
-  try {
-    ;({ values } = parseArgs({ args, options: { ...settingsFlags(), help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }))
-  } catch (error) {
-    // node:util's messages run over several lines; the first says what is wrong.
-    io.stderr.write(`${NAME}: ${(error as Error).message.split('\n')[0]!.replace(/\.$/, '')}; see --help\n`)
-    return 2
-  }
-  if (values.help === true) {
-    io.stdout.write(usage())
-    return 0
-  }
-
-  let settings: Settings
-  try {
-    settings = loadSettings({ flags: values, env: process.env })
-  } catch (error) {
-    if (!(error instanceof SettingsError)) throw error
-    for (const line of error.message.split('\n')) io.stderr.write(`${NAME}: ${line}\n`)
-    return 2
-  }
+  const parsed = parseSettingsArgs(NAME, usage, args, io)
+  if (typeof parsed === 'number') return parsed
+  const { settings } = parsed
 
   const development = settings.server.tlsCert === ''
   let tls = { certPath: settings.server.tlsCert, keyPath: settings.server.tlsKey }
