@@ -67,6 +67,7 @@ t.test('bad values from the environment and the YAML file name their source; exi
   const config = path.join(dir, 'settings.yaml')
   await writeFile(config, 'server:\n  metricsPort: lots\n  colour: blue\nengine:\n  mode: turbo\n')
   const child = spawnCli(['serve', '--config', config], { env: { OPENCLAW_INJECTOR_SHUTDOWN_TIMEOUT_MS: 'soon' } })
+  t.teardown(() => child.kill())
   const exit = await child.exited
   t.equal(exit.code, 2)
   const stderr = child.stderr()
@@ -93,6 +94,7 @@ t.test('a port in use: one line, exit 1', async (t) => {
   const { dir, remove } = await tempDir()
   t.teardown(remove)
   const child = spawnCli(['serve', '--certs-dir', dir, '--port', String(port), '--metrics-port', '0'])
+  t.teardown(() => child.kill())
   const exit = await child.exited
   t.equal(exit.code, 1)
   t.match(child.stderr(), new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} \\(--port\\): EADDRINUSE`))

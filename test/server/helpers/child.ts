@@ -23,10 +23,18 @@ export interface Child {
   kill(): void
 }
 
+/** Every child still running; none may outlive the test process, whatever a test forgot. */
+const live = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL')
+})
+
 export function spawnCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Child {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OPENCLAW_INJECTOR_') && !k.startsWith('TAP')) env[k] = v
   const child = spawn(process.execPath, [CLI_ENTRY, ...args], { env: { ...env, ...options.env }, cwd: options.cwd ?? root, stdio: ['ignore', 'pipe', 'pipe'] })
+  live.add(child)
+  child.once('exit', () => live.delete(child))
   const stdout: string[] = []
   let partial = ''
   let stderr = ''
