@@ -2,6 +2,7 @@
 // their flag and environment names, and one validator each. Precedence, highest first:
 // command-line flag, environment variable (OPENCLAW_INJECTOR_*), YAML file (--config), default.
 import { readFileSync } from 'node:fs'
+import { isDnsLabel, isDnsSubdomain } from './names.ts'
 import { parse as parseYaml } from 'yaml'
 
 export type SyncMode = 'sync' | 'ref'
@@ -108,8 +109,6 @@ interface Descriptor {
   parse: Parser
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/
 /** A non-negative Kubernetes quantity: `200m`, `0.5`, `128Mi`, `1e3`. */
 const QUANTITY = /^(\d+(?:\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][-+]?\d+)?$/
@@ -174,7 +173,7 @@ const parsers = {
   },
   containerName: (raw: unknown, where: string) => {
     const value = text(raw, where)
-    if (value.length > 63 || !DNS_LABEL.test(value)) throw new SettingsError(`${where}: ${JSON.stringify(value)} is not a valid container name (a DNS label)`)
+    if (!isDnsLabel(value)) throw new SettingsError(`${where}: ${JSON.stringify(value)} is not a valid container name (a DNS label)`)
     return value
   },
   secretRef: (raw: unknown, where: string) => {
@@ -338,7 +337,7 @@ export function parseSecretRef(value: string, defaultKey: string): SecretKeyRef 
   const slash = value.indexOf('/')
   const name = slash === -1 ? value : value.slice(0, slash)
   const key = slash === -1 ? defaultKey : value.slice(slash + 1)
-  if (name.length === 0 || name.length > 253 || !DNS_SUBDOMAIN.test(name)) return undefined
+  if (!isDnsSubdomain(name)) return undefined
   if (key.length === 0 || key.length > 253 || !SECRET_KEY.test(key)) return undefined
   return { name, key }
 }

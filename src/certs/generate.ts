@@ -9,6 +9,7 @@
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto'
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises'
 import { isIP } from 'node:net'
+import { isDnsName } from '../names.ts'
 import path from 'node:path'
 import { generate } from 'selfsigned'
 
@@ -44,8 +45,6 @@ export class CertificateError extends Error {
   override name = 'CertificateError'
 }
 
-// RFC 1123 names, optionally one leading wildcard label; lowercase as Kubernetes writes them.
-const DNS_NAME = /^(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/
 // selfsigned joins subject attributes as "CN=value, ..." text, so a common name must not carry
 // the characters that syntax gives meaning to (, + = " \ < > ; #).
 const COMMON_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._:@*-]{0,63}$/
@@ -68,7 +67,7 @@ export async function generateCertificates(req: CertificateRequest): Promise<Cer
   if (!COMMON_NAME.test(req.commonName)) throw new CertificateError(`common name ${JSON.stringify(req.commonName)}: use at most 64 letters, digits, spaces and . _ : @ * -`)
   if (dnsNames.length + ipAddresses.length === 0) throw new CertificateError('a serving certificate needs at least one DNS name or IP address')
   for (const name of dnsNames) {
-    if (name.length > 253 || !DNS_NAME.test(name)) throw new CertificateError(`${JSON.stringify(name)} is not a valid DNS name (lowercase RFC 1123)`)
+    if (!isDnsName(name)) throw new CertificateError(`${JSON.stringify(name)} is not a valid DNS name (lowercase RFC 1123)`)
   }
   for (const ip of ipAddresses) {
     if (isIP(ip) === 0) throw new CertificateError(`${JSON.stringify(ip)} is not an IP address`)

@@ -3,6 +3,7 @@
 // and again (the certs Job and CronJob do): valid material is left alone.
 import { parseArgs } from 'node:util'
 import { isIP } from 'node:net'
+import { isDnsLabel, isDnsName, isDnsSubdomain } from '../names.ts'
 import { ClusterError, createKubeClient, directoryStore, reconcile, secretStore, type ClusterClient, type MaterialStore } from '../certs/cluster.ts'
 import { CertificateError, DAY_MS, DEFAULT_VALIDITY_DAYS, serviceDnsNames } from '../certs/generate.ts'
 import type { CommandIO } from './io.ts'
@@ -45,8 +46,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 const UNITS: Record<string, number> = { d: DAY_MS, h: 3_600_000, m: 60_000, s: 1000 }
 
 /** `30d`, `720h`, `1d12h`, `90s` -> milliseconds; undefined when it is not such a duration. */
@@ -87,17 +86,17 @@ function parse(args: string[]): Parsed | 'help' {
   const namespace = values.namespace
   if (service === undefined) throw new UsageError('--service is required')
   if (namespace === undefined) throw new UsageError('--namespace is required')
-  if (!DNS_LABEL.test(service)) throw new UsageError(`--service ${JSON.stringify(service)}: not a valid Service name (a DNS label)`)
-  if (!DNS_LABEL.test(namespace)) throw new UsageError(`--namespace ${JSON.stringify(namespace)}: not a valid namespace name (a DNS label)`)
+  if (!isDnsLabel(service)) throw new UsageError(`--service ${JSON.stringify(service)}: not a valid Service name (a DNS label)`)
+  if (!isDnsLabel(namespace)) throw new UsageError(`--namespace ${JSON.stringify(namespace)}: not a valid namespace name (a DNS label)`)
   if (values.out === undefined && values.secret === undefined) throw new UsageError('give --out DIR or --secret NAME')
   if (values.out !== undefined && values.secret !== undefined) throw new UsageError('give --out DIR or --secret NAME, not both')
   if (values.out === '') throw new UsageError('--out: empty directory name')
   for (const [flag, value] of [['--secret', values.secret], ['--patch-webhook', values['patch-webhook']]] as const) {
-    if (value !== undefined && (value.length > 253 || !DNS_SUBDOMAIN.test(value))) throw new UsageError(`${flag} ${JSON.stringify(value)}: not a valid object name`)
+    if (value !== undefined && !isDnsSubdomain(value)) throw new UsageError(`${flag} ${JSON.stringify(value)}: not a valid object name`)
   }
   const dnsNames = [...serviceDnsNames(service, namespace)]
   for (const name of values['dns-name'] ?? []) {
-    if (!/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name) || name.length > 253) throw new UsageError(`--dns-name ${JSON.stringify(name)}: not a valid DNS name`)
+    if (!isDnsName(name)) throw new UsageError(`--dns-name ${JSON.stringify(name)}: not a valid DNS name`)
     if (!dnsNames.includes(name)) dnsNames.push(name)
   }
   const ipAddresses: string[] = []
