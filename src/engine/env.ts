@@ -9,6 +9,13 @@ export type EnvValue =
 
 const REFERENCE = /\$\$|\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)/g
 
+/** The variable names a `$(VAR)` text refers to (env values, subPathExpr), escaped `$$(VAR)` left out. */
+export function referencedNames(text: string): Set<string> {
+  const names = new Set<string>()
+  for (const match of text.matchAll(REFERENCE)) if (match[1] !== undefined) names.add(match[1])
+  return names
+}
+
 /** The env entries of a container as an array, whatever the input held. */
 export function envEntries(container: Container): V1EnvVar[] {
   return Array.isArray(container.env) ? container.env.filter((e): e is V1EnvVar => e !== null && typeof e === 'object' && typeof e.name === 'string') : []

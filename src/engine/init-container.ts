@@ -2,7 +2,7 @@
 import type { V1EnvVar, V1SecurityContext, V1VolumeMount } from '@kubernetes/client-node'
 import { SYNC_SCRIPT } from '../build-info.generated.ts'
 import type { EngineSettings, SyncMode } from '../settings.ts'
-import { envEntries } from './env.ts'
+import { envEntries, referencedNames } from './env.ts'
 import { SEED_MOUNT_PATH, type Seed } from './seed.ts'
 import type { StateMount } from './paths.ts'
 import type { Container, Pod } from './types.ts'
@@ -100,7 +100,7 @@ function securityContext(spec: InitContainerSpec): V1SecurityContext {
 /** subPathExpr expands the container's own env, so the variables it names come along. */
 function subPathExprEnv(mount: V1VolumeMount, gateway: Container): V1EnvVar[] {
   if (!mount.subPathExpr) return []
-  const names = new Set([...mount.subPathExpr.matchAll(/\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)/g)].map((m) => m[1]))
+  const names = referencedNames(mount.subPathExpr)
   return envEntries(gateway)
     .filter((e) => names.has(e.name))
     .map((e) => structuredClone(e))
