@@ -15,8 +15,7 @@ import { containersOf, findGateway, selectPod } from './selection.ts'
 import type { Container, DecisionCode, EngineResult, InjectionSummary, Pod } from './types.ts'
 
 export type { Decision, DecisionCode, EngineResult, InjectionSummary, Pod, PatchOperation } from './types.ts'
-export { createPatch } from './patch.ts'
-export { ANNOTATIONS, OPT_LABEL } from './annotations.ts'
+export { ANNOTATIONS } from './annotations.ts'
 
 export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
   const reasons: string[] = []
