@@ -37,7 +37,12 @@ export async function loadTlsMaterial(files: TlsFiles): Promise<TlsMaterial> {
   return checkTlsMaterial(cert, key, files)
 }
 
-export function checkTlsMaterial(cert: Buffer, key: Buffer, files: TlsFiles): TlsMaterial {
+/** Identifies a certificate and key pair, to tell a real change from a rewrite of the same files. */
+function pairDigest(cert: Buffer, key: Buffer): string {
+  return createHash('sha256').update(cert).update('\0').update(key).digest('hex')
+}
+
+export function checkTlsMaterial(cert: Buffer, key: Buffer, files: TlsFiles, digest: string = pairDigest(cert, key)): TlsMaterial {
   let x509: X509Certificate
   try {
     x509 = new X509Certificate(cert)
@@ -56,7 +61,7 @@ export function checkTlsMaterial(cert: Buffer, key: Buffer, files: TlsFiles): Tl
     key,
     notAfter: new Date(x509.validTo),
     serialNumber: x509.serialNumber,
-    digest: createHash('sha256').update(cert).update('\0').update(key).digest('hex'),
+    digest,
   }
 }
 
@@ -138,11 +143,11 @@ export function watchTls(options: TlsWatcherOptions): TlsWatcher {
       report(error as Error, (error as Error).message)
       return false
     }
-    const digest = createHash('sha256').update(cert).update('\0').update(key).digest('hex')
+    const digest = pairDigest(cert, key)
     if (digest === current.digest || closed) return false
     let material: TlsMaterial
     try {
-      material = checkTlsMaterial(cert, key, files)
+      material = checkTlsMaterial(cert, key, files, digest)
     } catch (error) {
       report(error as Error, digest)
       return false
