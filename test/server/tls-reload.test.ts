@@ -28,9 +28,9 @@ function admit(server: TestServer, agent: https.Agent): Promise<{ status: number
   })
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 20))
   }
@@ -56,6 +56,7 @@ t.test('a ..data symlink swap is picked up; old connections finish, new ones see
   const body = JSON.stringify(review(chartPod(), { uid: 'in-flight' }))
   const slowAgent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: ca.cert })
   t.teardown(() => slowAgent.destroy())
+  let finish!: () => void
   const slow = new Promise<{ status: number; uid: string; serial: string }>((resolve, reject) => {
     const req = https.request(`${server.running.url}/mutate`, { method: 'POST', agent: slowAgent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       let text = ''
@@ -65,9 +66,10 @@ t.test('a ..data symlink swap is picked up; old connections finish, new ones see
     })
     req.on('error', reject)
     req.write(body.slice(0, 100))
-    setTimeout(() => req.end(body.slice(100)), 600)
+    finish = () => req.end(body.slice(100))
   })
-  await new Promise((r) => setTimeout(r, 100))
+  // The server has begun the request on a connection made with the first certificate.
+  await until('the request in flight', async () => /^openclaw_injector_in_flight_requests 1$/m.test((await server.ops('/metrics')).text))
 
   const second = await ca.leaf()
   await volume.publish(second)
@@ -83,6 +85,7 @@ t.test('a ..data symlink swap is picked up; old connections finish, new ones see
   t.equal(after.status, 200)
   t.equal(after.serial, serial(second.cert), 'a new connection gets the new certificate')
 
+  finish()
   const inFlight = await slow
   t.same(inFlight, { status: 200, uid: 'in-flight', serial: serial(first.cert) }, 'the request in flight during the rotation finished')
 
