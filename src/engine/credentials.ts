@@ -5,6 +5,7 @@ import type { V1EnvVar } from '@kubernetes/client-node'
 import { parseSecretRef } from '../settings.ts'
 import { envEntries, envValue } from './env.ts'
 import type { Container, Pod } from './types.ts'
+import { objectsOf } from './shape.ts'
 
 export interface CredentialKind {
   /** `token` or `password`, for messages. */
@@ -101,8 +102,7 @@ interface EnvFromCandidate {
  */
 function envFromCandidates(container: Container, envName: string): EnvFromCandidate[] {
   const candidates: EnvFromCandidate[] = []
-  for (const entry of Array.isArray(container.envFrom) ? container.envFrom : []) {
-    if (entry === null || typeof entry !== 'object') continue
+  for (const entry of objectsOf(container.envFrom)) {
     const prefix = typeof entry.prefix === 'string' ? entry.prefix : ''
     if (!envName.startsWith(prefix) || envName.length === prefix.length) continue
     const key = envName.slice(prefix.length)

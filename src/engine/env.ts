@@ -1,6 +1,7 @@
 // What the engine can know about a container's environment before the pod runs.
 import type { V1EnvVar } from '@kubernetes/client-node'
 import type { Container } from './types.ts'
+import { listOf, objectsOf } from './shape.ts'
 
 export type EnvValue =
   | { kind: 'literal'; value: string }
@@ -18,7 +19,7 @@ export function referencedNames(text: string): Set<string> {
 
 /** The env entries of a container as an array, whatever the input held. */
 export function envEntries(container: Container): V1EnvVar[] {
-  return Array.isArray(container.env) ? container.env.filter((e): e is V1EnvVar => e !== null && typeof e === 'object' && typeof e.name === 'string') : []
+  return objectsOf(container.env).filter((e) => typeof e.name === 'string')
 }
 
 export function hasEnv(container: Container, name: string): boolean {
@@ -35,7 +36,7 @@ export function envValue(container: Container, name: string): EnvValue | undefin
   const known = new Map<string, EnvValue>()
   let result: EnvValue | undefined
   for (const entry of entries) {
-    const value = resolveEntry(entry, known, Array.isArray(container.envFrom) && container.envFrom.length > 0)
+    const value = resolveEntry(entry, known, listOf(container.envFrom).length > 0)
     known.set(entry.name, value)
     if (entry.name === name) result = value
   }

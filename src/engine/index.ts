@@ -13,6 +13,7 @@ import { resolveSeed } from './seed.ts'
 import { imageMatches } from './images.ts'
 import { containersOf, findGateway, selectPod } from './selection.ts'
 import type { Container, DecisionCode, EngineResult, InjectionSummary, Pod } from './types.ts'
+import { isRecord, listOf, objectsOf } from './shape.ts'
 
 export type { Decision, DecisionCode, EngineResult, InjectionSummary, Pod, PatchOperation } from './types.ts'
 export { ANNOTATIONS } from './annotations.ts'
@@ -23,7 +24,7 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
   const skip = (code: DecisionCode, reason: string): EngineResult => ({ decision: { action: 'skip', code, reasons: [...reasons, reason], warnings }, pod, patch: [] })
 
   if (pod === null || typeof pod !== 'object' || pod.spec === null || typeof pod.spec !== 'object') return skip('not-a-pod', 'not a pod: it has no spec')
-  const annotations = isRecord(pod.metadata?.annotations) ? pod.metadata.annotations : {}
+  const annotations: Record<string, string> = isRecord(pod.metadata?.annotations) ? (pod.metadata.annotations as Record<string, string>) : {}
   const optAnnotation = annotations[ANNOTATIONS.tokenSync]
   if (optAnnotation === 'disabled') return skip('opted-out', `annotation ${ANNOTATIONS.tokenSync}=disabled`)
   if (optAnnotation !== undefined && optAnnotation !== 'enabled') {
@@ -32,7 +33,7 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
   if (pod.spec.os?.name === 'windows') return skip('windows', 'a Windows pod: OpenClaw runs on Linux')
   const containers = containersOf(pod)
   if (containers.length === 0) return skip('no-containers', 'the pod has no containers')
-  const initContainers = (Array.isArray(pod.spec.initContainers) ? pod.spec.initContainers : []).filter((c): c is Container => c !== null && typeof c === 'object')
+  const initContainers = objectsOf(pod.spec.initContainers)
   const ours = initContainers.find(isInjectedContainer)
   if (ours !== undefined) return skip('already-injected', `already injected: init container ${ours.name} is in place`)
 
@@ -115,7 +116,7 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
 
   if (!hasEnv(gateway, 'OPENCLAW_CONFIG_PATH')) gatewayEnv.unshift({ name: 'OPENCLAW_CONFIG_PATH', value: configPath.value })
   const gatewayEnvAdded = gatewayEnv.filter((entry) => !hasEnv(gateway, entry.name))
-  if (gatewayEnvAdded.length > 0 && Array.isArray(gateway.envFrom) && gateway.envFrom.some((e) => e?.configMapRef)) {
+  if (gatewayEnvAdded.length > 0 && objectsOf(gateway.envFrom).some((e) => e.configMapRef)) {
     warnings.push(`container ${gateway.name} takes env from a ConfigMap, which the webhook cannot read; the ${gatewayEnvAdded.map((e) => e.name).join(', ')} added here take precedence over it`)
   }
 
@@ -125,18 +126,18 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
   const mutatedSpec = { ...pod.spec }
   const mutatedContainers = (pod.spec.containers as Container[]).map((c) => {
     if (c === gateway) {
-      return gatewayEnvAdded.length === 0 ? c : { ...c, env: [...(Array.isArray(c.env) ? c.env : []), ...gatewayEnvAdded] }
+      return gatewayEnvAdded.length === 0 ? c : { ...c, env: [...listOf(c.env), ...gatewayEnvAdded] }
     }
     if (c === null || typeof c !== 'object' || !imageMatches(c.image, settings.imagePattern) || hasEnv(c, 'OPENCLAW_CONFIG_PATH')) return c
     const seen = configPathThrough(c, state.value, configPath.value)
     if (seen === undefined) return c
     wired.push(c.name)
-    return { ...c, env: [...(Array.isArray(c.env) ? c.env : []), { name: 'OPENCLAW_CONFIG_PATH', value: seen }] }
+    return { ...c, env: [...listOf(c.env), { name: 'OPENCLAW_CONFIG_PATH', value: seen }] }
   })
   if (mutatedContainers.some((c, i) => c !== (pod.spec?.containers as Container[])[i])) mutatedSpec.containers = mutatedContainers
-  const originalInit = Array.isArray(pod.spec.initContainers) ? pod.spec.initContainers : []
+  const originalInit = listOf(pod.spec.initContainers)
   mutatedSpec.initContainers = replaceIndex === -1 ? [initContainer, ...originalInit] : originalInit.map((c, i) => (i === replaceIndex ? initContainer : c))
-  if (seed.seed?.added) mutatedSpec.volumes = [...(Array.isArray(pod.spec.volumes) ? pod.spec.volumes : []), seed.seed.volume]
+  if (seed.seed?.added) mutatedSpec.volumes = [...listOf(pod.spec.volumes), seed.seed.volume]
 
   const mutated: Pod = {
     ...pod,
@@ -186,8 +187,4 @@ function syncImage(annotated: string | undefined, settings: EngineSettings, gate
   }
   if (settings.syncImage !== '') return settings.syncImage
   return typeof gateway.image === 'string' && gateway.image !== '' ? gateway.image : undefined
-}
-
-function isRecord(value: unknown): value is Record<string, string> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }

@@ -6,6 +6,7 @@ import { envEntries, referencedNames } from './env.ts'
 import { SEED_MOUNT_PATH, type Seed } from './seed.ts'
 import type { StateMount } from './paths.ts'
 import type { Container, Pod } from './types.ts'
+import { listOf } from './shape.ts'
 
 /** Present in every init container the engine made; how it recognises its own work. */
 export const MARKER_ENV = 'OPENCLAW_INJECTOR_MODE'
@@ -19,7 +20,7 @@ export function isInjectedContainer(container: Container): boolean {
  * openclaw.json with `node -e`: the workaround this project replaces.
  */
 export function isChartTokenSync(container: Container): boolean {
-  const text = [...(Array.isArray(container.command) ? container.command : []), ...(Array.isArray(container.args) ? container.args : [])].join('\n')
+  const text = [...listOf(container.command), ...listOf(container.args)].join('\n')
   return text.includes('OPENCLAW_GATEWAY_TOKEN') && text.includes('openclaw.json')
 }
 

@@ -1,6 +1,7 @@
 // RFC 6902 patch from the original pod to the mutated one, as controller-runtime computes it:
 // from the two objects, not from a list of intended edits. Arrays the engine only inserts into
 // get one `add` per new element, so a user's array is never replaced wholesale.
+import { isRecord } from './shape.ts'
 import type { PatchOperation } from './types.ts'
 
 export function createPatch(before: unknown, after: unknown): PatchOperation[] {
@@ -16,7 +17,7 @@ export function escapePointer(token: string): string {
 
 function diff(before: unknown, after: unknown, path: string, operations: PatchOperation[]): void {
   if (before === after) return
-  if (isObject(before) && isObject(after)) {
+  if (isRecord(before) && isRecord(after)) {
     for (const key of Object.keys(before)) {
       if (!Object.hasOwn(after, key)) operations.push({ op: 'remove', path: `${path}/${escapePointer(key)}` })
     }
@@ -45,7 +46,7 @@ function diffArray(before: unknown[], after: unknown[], path: string, operations
   if (before.length === after.length) {
     for (let i = 0; i < after.length; i++) {
       const [a, b] = [before[i], after[i]]
-      if (isObject(a) && isObject(b) && isDifferentElement(a, b)) operations.push({ op: 'replace', path: `${path}/${i}`, value: b })
+      if (isRecord(a) && isRecord(b) && isDifferentElement(a, b)) operations.push({ op: 'replace', path: `${path}/${i}`, value: b })
       else diff(a, b, `${path}/${i}`, operations)
     }
     return
@@ -70,16 +71,12 @@ function insertions(before: unknown[], after: unknown[]): number[] | undefined {
   return next === before.length ? added : undefined
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
-
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true
   if (Array.isArray(a)) {
     return Array.isArray(b) && a.length === b.length && a.every((item, i) => deepEqual(item, b[i]))
   }
-  if (isObject(a) && isObject(b)) {
+  if (isRecord(a) && isRecord(b)) {
     const keys = Object.keys(a)
     return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && deepEqual(a[key], b[key]))
   }

@@ -5,6 +5,7 @@ import path from 'node:path/posix'
 import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node'
 import { envValue, type EnvValue } from './env.ts'
 import type { Container, Pod } from './types.ts'
+import { objectsOf } from './shape.ts'
 
 export type Resolved<T> = { ok: true; value: T; reason: string } | { ok: false; reason: string }
 
@@ -57,8 +58,8 @@ const READ_ONLY_SOURCES = ['configMap', 'secret', 'downwardAPI', 'projected'] as
 export function findStateMount(pod: Pod, container: Container, configPath: string): Resolved<StateMount> {
   const directory = path.dirname(configPath)
   let best: V1VolumeMount | undefined
-  for (const mount of Array.isArray(container.volumeMounts) ? container.volumeMounts : []) {
-    if (mount === null || typeof mount !== 'object' || typeof mount.mountPath !== 'string' || typeof mount.name !== 'string') continue
+  for (const mount of objectsOf(container.volumeMounts)) {
+    if (typeof mount.mountPath !== 'string' || typeof mount.name !== 'string') continue
     const mountPath = normalizeMountPath(mount.mountPath)
     const covers = mountPath === '/' || configPath === mountPath || directory === mountPath || directory.startsWith(mountPath + '/')
     if (covers && (best === undefined || mountPath.length > normalizeMountPath(best.mountPath).length)) best = mount
@@ -69,7 +70,7 @@ export function findStateMount(pod: Pod, container: Container, configPath: strin
   if (normalizeMountPath(best.mountPath) === configPath) {
     return { ok: false, reason: `${configPath} is mounted as a single file (volume ${best.name}); the config's directory must be on the volume for a crash-safe write` }
   }
-  const volume = (Array.isArray(pod.spec?.volumes) ? pod.spec.volumes : []).find((v) => v?.name === best.name)
+  const volume = objectsOf(pod.spec?.volumes).find((v) => v.name === best.name)
   if (volume === undefined) return { ok: false, reason: `container ${container.name} mounts volume ${best.name}, which the pod does not declare` }
   const readOnlySource = READ_ONLY_SOURCES.find((source) => volume[source] !== undefined && volume[source] !== null)
   if (readOnlySource !== undefined) return { ok: false, reason: `${configPath} is on ${readOnlySource} volume ${volume.name}, which is read-only; there is no state to sync` }
@@ -82,10 +83,8 @@ export function findStateMount(pod: Pod, container: Container, configPath: strin
  */
 export function configPathThrough(container: Container, state: StateMount, configPath: string): string | undefined {
   const relative = path.relative(normalizeMountPath(state.mount.mountPath), configPath)
-  const mount = (Array.isArray(container.volumeMounts) ? container.volumeMounts : []).find(
+  const mount = objectsOf(container.volumeMounts).find(
     (m) =>
-      m !== null &&
-      typeof m === 'object' &&
       typeof m.mountPath === 'string' &&
       m.name === state.mount.name &&
       (m.subPath ?? '') === (state.mount.subPath ?? '') &&

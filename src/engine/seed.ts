@@ -3,6 +3,7 @@ import type { V1Volume } from '@kubernetes/client-node'
 import { parseSecretRef } from '../settings.ts'
 import { ANNOTATIONS } from './annotations.ts'
 import type { Pod } from './types.ts'
+import { objectsOf } from './shape.ts'
 
 export const SEED_MOUNT_PATH = '/openclaw-injector/seed'
 export const SEED_VOLUME_NAME = 'openclaw-injector-seed'
@@ -24,7 +25,7 @@ export interface Seed {
 export type SeedResult = { ok: true; seed?: Seed } | { ok: false; reason: string }
 
 export function resolveSeed(pod: Pod): SeedResult {
-  const volumes = (Array.isArray(pod.spec?.volumes) ? pod.spec.volumes : []).filter((v): v is V1Volume => v !== null && typeof v === 'object')
+  const volumes = objectsOf(pod.spec?.volumes)
   const annotated = pod.metadata?.annotations?.[ANNOTATIONS.seedConfigMap]
   if (typeof annotated === 'string') {
     const ref = parseSecretRef(annotated.trim(), DEFAULT_SEED_KEY)

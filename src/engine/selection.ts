@@ -3,12 +3,13 @@ import type { EngineSettings } from '../settings.ts'
 import { ANNOTATIONS, APP_NAME_LABEL } from './annotations.ts'
 import { imageMatches } from './images.ts'
 import type { Container, Pod } from './types.ts'
+import { objectsOf } from './shape.ts'
 
 export type Selection = { selected: true; reason: string } | { selected: false; reason: string }
 
 export function containersOf(pod: Pod): Container[] {
   const containers = pod.spec?.containers
-  return Array.isArray(containers) ? containers.filter((c): c is Container => c !== null && typeof c === 'object') : []
+  return objectsOf(containers)
 }
 
 export function selectPod(pod: Pod, settings: EngineSettings, optIn: boolean): Selection {
