@@ -1,22 +1,13 @@
 // npm run bench: the engine's median time per pod, beside a baseline measured in the
 // same run (JSON.parse of the same pod's text, which the webhook pays on every request
 // anyway), so the figures mean something on a busy or slow machine.
-import { readFileSync } from 'node:fs'
 import { mutatePod } from '../src/engine/index.ts'
-import type { Pod } from '../src/engine/types.ts'
 import { defaultSettings } from '../src/settings.ts'
+import { bigPod as makeBigPod, chartPod as readChartPod } from '../test/helpers/pods.ts'
 
 const settings = defaultSettings().engine
-const chartPod = JSON.parse(readFileSync(new URL('../test/fixtures/chart-pod.json', import.meta.url), 'utf8')) as Pod
-const bigPod = structuredClone(chartPod)
-for (let i = 0; i < 99; i++) {
-  bigPod.spec!.containers.push({
-    name: `worker-${i}`,
-    image: `registry.example.com/worker:${i}`,
-    env: [{ name: 'INDEX', value: String(i) }, { name: 'ROLE', value: 'worker' }],
-    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-  })
-}
+const chartPod = readChartPod()
+const bigPod = makeBigPod(100)
 
 /** Median of `rounds` rounds of `batch` calls, in microseconds per call. */
 function median(fn: () => unknown, batch: number, rounds = 31): number {

@@ -21,12 +21,12 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { readFileSync, writeFileSync, mkdtempSync, rmSync, openSync, closeSync } from 'node:fs'
 import { createServer as createHttpsServer } from 'node:https'
-import { createServer as createNetServer } from 'node:net'
 import { request as httpsRequest } from 'node:https'
 import { get as httpGet } from 'node:http'
 import { tmpdir, loadavg, cpus } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '../test/helpers/wait.ts'
 
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 const CLI = path.join(ROOT, 'dist', 'cli.js')
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   const seconds = Number(process.env.BENCH_SECONDS ?? 4)
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 16)
   const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
-  const { generateCertificates } = await import('../src/certs/generate.ts')
+  const { servingCertificates, writePair } = await import('../test/helpers/tls.ts')
 
   const dir = mkdtempSync(path.join(tmpdir(), 'openclaw-injector-bench-'))
   const children: ChildProcess[] = []
@@ -96,11 +96,8 @@ async function main(): Promise<void> {
   }
   process.on('exit', cleanup)
 
-  const material = await generateCertificates({ commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] })
-  const certPath = path.join(dir, 'tls.crt')
-  const keyPath = path.join(dir, 'tls.key')
-  writeFileSync(certPath, material.cert)
-  writeFileSync(keyPath, material.key, { mode: 0o600 })
+  const material = await servingCertificates()
+  const { certPath, keyPath } = await writePair(dir, material)
   const bodyPath = path.join(ROOT, 'examples', 'admission-review.json')
   const body = readFileSync(bodyPath)
 
@@ -269,17 +266,6 @@ function peakRss(pid: number): number {
   } catch {
     return NaN
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /** Spawns the webhook and measures spawn -> first 200 on /readyz. Logs go to a file, as in a container. */

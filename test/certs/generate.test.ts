@@ -239,14 +239,6 @@ t.test('ensureDevelopmentCertificates: once, reused, replaced when stale', async
   t.same(readdirSync(dir).sort(), ['ca.crt', 'tls.crt', 'tls.key'])
 })
 
-t.test('generation time (measured, not asserted)', async (t) => {
-  const runs = 10
-  const started = performance.now()
-  for (let i = 0; i < runs; i++) await generateCertificates({ commonName: 'svc', dnsNames: SERVICE_NAMES })
-  t.comment(`CA + serving certificate: ${((performance.now() - started) / runs).toFixed(1)} ms on average over ${runs} runs`)
-  t.pass()
-})
-
 t.test('ensureDevelopmentCertificates: servers starting together end with one matching set', async (t) => {
   const dir = path.join(tmpdir(t), 'certs')
   const results = await Promise.all(Array.from({ length: 6 }, () => ensureDevelopmentCertificates(dir)))

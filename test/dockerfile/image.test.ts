@@ -15,13 +15,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseAllDocuments } from 'yaml'
 import { copyArgs, dockerignoreIncludes, envPairs, parseDockerfile, runCommands, type Stage } from './helpers/dockerfile.ts'
 import { hadolint } from './helpers/hadolint.ts'
+import { freePorts } from '../helpers/wait.ts'
 
 t.setTimeout(Number(process.env.DOCKERFILE_TEST_TIMEOUT_MS) || 5 * 60_000)
 
@@ -86,17 +86,6 @@ t.test('.dockerignore sends what the build copies and nothing else', async (t) =
 
 // ----------------------------------------------------------------------------------------
 // The replay
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): { status: number | null; output: string } {
   const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 180_000 })
@@ -347,7 +336,7 @@ t.test('replaying the image: build, install, and serve one review as the image w
   // 1. ENTRYPOINT + CMD exactly: `serve` with no TLS flags makes its development
   //    certificate (OPENCLAW_INJECTOR_CERTS_DIR from the Dockerfile's ENV, under /tmp).
   {
-    const [port, metricsPort] = [await freePort(), await freePort()]
+    const [port, metricsPort] = await freePorts(2) as [number, number]
     const run = start(image, [...image.entrypoint, ...image.cmd], { OPENCLAW_INJECTOR_PORT: String(port), OPENCLAW_INJECTOR_METRICS_PORT: String(metricsPort) })
     t.teardown(() => run.child.kill('SIGKILL'))
     await waitReady(run, metricsPort)
@@ -370,7 +359,7 @@ t.test('replaying the image: build, install, and serve one review as the image w
     const deployment = parseAllDocuments(readFileSync(path.join(root, 'manifests/base/deployment.yaml'), 'utf8'))[0]!.toJS()
     const container = deployment.spec.template.spec.containers[0]
     const args: string[] = [...container.args]
-    const [port, metricsPort] = [await freePort(), await freePort()]
+    const [port, metricsPort] = await freePorts(2) as [number, number]
     args[args.indexOf('--port') + 1] = String(port)
     args[args.indexOf('--metrics-port') + 1] = String(metricsPort)
     const run = start(image, [...image.entrypoint, ...args], {})

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { startE2E } from './helpers/env.ts';
 import type { E2E } from './helpers/env.ts';
 import { fingerprintOf, metricSum, presentedFingerprint, servingCertificates, sleep, writeServingFiles } from './helpers/injector.ts';
+import { until } from '../helpers/wait.ts';
 import { APPENDED_CONTAINER, startAppender } from './helpers/appender.ts';
 import type { Appender } from './helpers/appender.ts';
 import { injectedContainers, isInjected, isUntouched, openclawPod, plainPod, restrictedOpenclawPod, statusAnnotation } from './helpers/pods.ts';
@@ -284,8 +285,7 @@ t.test('engine warnings come back as API warnings; a literal token stays out of 
   t.notMatch(warnings, token, 'the warning does not quote the token');
 
   // the admission line for this pod is in the log (so the log was captured) and the token is not
-  const deadline = Date.now() + 5_000;
-  while (!env!.serverOutput().includes('"name":"literal-token"') && Date.now() < deadline) await sleep(50);
+  await until('the admission line in the log', () => env!.serverOutput().includes('"name":"literal-token"'), { timeoutMs: 5_000, intervalMs: 50 });
   t.match(env!.serverOutput(), '"name":"literal-token"', 'the webhook logged the admission');
   t.notOk(env!.serverOutput().includes(token), 'the literal token is not in the webhook\'s output');
 });
@@ -374,9 +374,8 @@ t.test('certificate rotation under load: no create fails, every pod is injected'
     await env!.setCaBundle(overlap);
     await waitForCreates(5);
     // 2. the server swaps certificate in place (as a Secret volume update would)
-    writeServingFiles(env!.tls, next);
-    const deadline = Date.now() + 20_000;
-    while (await presentedFingerprint(env!.injector.port) !== fingerprintOf(next.cert) && Date.now() < deadline) await sleep(50);
+    await writeServingFiles(env!.tls, next);
+    await until('the webhook to serve the new certificate', async () => await presentedFingerprint(env!.injector.port) === fingerprintOf(next.cert), { timeoutMs: 20_000, intervalMs: 50 });
     t.equal(await presentedFingerprint(env!.injector.port), fingerprintOf(next.cert), 'the webhook serves the new certificate');
     phase = 'swapped';
     await waitForCreates(5);

@@ -6,7 +6,7 @@ import { SYNC_SCRIPT } from '../../src/build-info.generated.ts'
 import { mutatePod, ANNOTATIONS } from '../../src/engine/index.ts'
 import type { Container, EngineResult, Pod } from '../../src/engine/types.ts'
 import type { EngineSettings } from '../../src/settings.ts'
-import { applyPatch, chartPod, engineSettings, gatewayOf } from '../helpers/pods.ts'
+import { applyPatch, bigPod, chartPod, engineSettings, gatewayOf } from '../helpers/pods.ts'
 
 const CHART_TOKEN_SYNC: Container = {
   name: 'init-config',
@@ -372,9 +372,7 @@ t.test('other OpenClaw containers that mount the state see the same file', async
 })
 
 t.test('a pod with 100 containers', async (t) => {
-  const pod = edit((pod) => {
-    for (let i = 0; i < 99; i++) pod.spec!.containers.push({ name: `worker-${i}`, image: 'busybox', env: [{ name: 'N', value: String(i) }] })
-  })
+  const pod = bigPod(100)
   const result = run(pod)
   t.equal(result.decision.action, 'inject')
   t.equal(result.patch.length, 3)

@@ -10,6 +10,20 @@ export function chartPod(): Pod {
   return JSON.parse(readFileSync(new URL('chart-pod.json', fixtures), 'utf8')) as Pod
 }
 
+/** The chart's pod with worker containers added after its gateway, `containers` in all. */
+export function bigPod(containers: number): Pod {
+  const pod = chartPod()
+  for (let i = 0; i < containers - 1; i++) {
+    pod.spec!.containers.push({
+      name: `worker-${i}`,
+      image: `registry.example.com/worker:${i}`,
+      env: [{ name: 'INDEX', value: String(i) }, { name: 'ROLE', value: 'worker' }],
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+    })
+  }
+  return pod
+}
+
 export function engineSettings(overrides: Partial<EngineSettings> = {}): EngineSettings {
   return { ...defaultSettings().engine, ...overrides }
 }

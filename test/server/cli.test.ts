@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream'
 import { run } from '../../src/commands/serve.ts'
 import { decodePatch } from './helpers/reviews.ts'
 import { send } from './helpers/server.ts'
-import { tempDir } from './helpers/certs.ts'
+import { tempDir } from '../helpers/tls.ts'
 import { ROOT, spawnCli } from './helpers/child.ts'
 
 t.setTimeout(60_000)

@@ -3,24 +3,18 @@
 // the bound it cuts the connection and exits 1.
 import t from 'tap'
 import https from 'node:https'
-import net from 'node:net'
-import path from 'node:path'
-import { writeFile } from 'node:fs/promises'
 import { chartPod } from '../helpers/pods.ts'
 import { review, decodePatch } from './helpers/reviews.ts'
 import { send } from './helpers/server.ts'
-import { makeCa, tempDir } from './helpers/certs.ts'
+import { makeCa, tempDir, writePair } from '../helpers/tls.ts'
+import { canConnect, until } from '../helpers/wait.ts'
 import { spawnCli } from './helpers/child.ts'
 
 t.setTimeout(60_000)
 const ca = await makeCa()
 const { dir, remove } = await tempDir()
 t.teardown(remove)
-const pair = await ca.leaf()
-const certPath = path.join(dir, 'tls.crt')
-const keyPath = path.join(dir, 'tls.key')
-await writeFile(certPath, pair.cert)
-await writeFile(keyPath, pair.key)
+const { certPath, keyPath } = await writePair(dir, await ca.leaf())
 
 async function serve(t: { teardown(fn: () => void): void }, timeoutMs: number) {
   const child = spawnCli(['serve', '--tls-cert', certPath, '--tls-key', keyPath, '--port', '0', '--metrics-port', '0', '--host', '127.0.0.1', '--shutdown-timeout-ms', String(timeoutMs)])
@@ -47,21 +41,7 @@ function slowRequest(url: string, body: string) {
 
 function connects(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url)
-  return new Promise((resolve) => {
-    const socket = net.connect(Number(port), hostname, () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.on('error', () => resolve(false))
-  })
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
+  return canConnect(hostname, Number(port))
 }
 
 /** How many admissions the server has begun and not answered, from its own metrics. */

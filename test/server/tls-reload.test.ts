@@ -9,7 +9,8 @@ import type { TLSSocket } from 'node:tls'
 import { chartPod } from '../helpers/pods.ts'
 import { review } from './helpers/reviews.ts'
 import { startTestServer, type TestServer } from './helpers/server.ts'
-import { makeCa, SecretVolume, tempDir, type Pair } from './helpers/certs.ts'
+import { makeCa, SecretVolume, tempDir, writePair, type Pair } from '../helpers/tls.ts'
+import { until as untilWithin } from '../helpers/wait.ts'
 import { X509Certificate } from 'node:crypto'
 
 const serial = (pem: string) => new X509Certificate(pem).serialNumber.toUpperCase()
@@ -28,13 +29,7 @@ function admit(server: TestServer, agent: https.Agent): Promise<{ status: number
   })
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>) => untilWithin(what, check, { intervalMs: 20 })
 
 const ca = await makeCa()
 
@@ -133,10 +128,7 @@ t.test('a key that does not match the certificate keeps the old context, until t
 t.test('plain files replaced by rename (the certs command, a hand edit) are picked up too', async (t) => {
   const { dir, remove } = await tempDir()
   t.teardown(remove)
-  const files = { certPath: path.join(dir, 'tls.crt'), keyPath: path.join(dir, 'tls.key') }
-  const first = await ca.leaf()
-  await writeFile(files.certPath, first.cert)
-  await writeFile(files.keyPath, first.key)
+  const files = await writePair(dir, await ca.leaf())
   const server = await startTestServer(t, { ca, tls: files, tlsWatch: { debounceMs: 50, pollMs: 0 } })
   const second = await ca.leaf()
   // key first, then certificate, each by rename: in between the pair does not match

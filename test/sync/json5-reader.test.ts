@@ -8,6 +8,7 @@
 import t from 'tap'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import { mulberry32 } from '../helpers/random.ts'
 
 type Parse = (text: string) => unknown
 const load = createRequire(import.meta.url)
@@ -331,16 +332,6 @@ t.test('deep nesting: as json5 up to 1000 levels, a clear refusal beyond', (t) =
   t.end()
 })
 
-// 32-bit PRNG, enough for choosing mutations; a fixed seed makes every run test the same inputs.
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let z = Math.imul(a ^ (a >>> 15), 1 | a)
-    z = (z + Math.imul(z ^ (z >>> 7), 61 | z)) ^ z
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const SEED = 0x15c0ffee
 const MUTANTS = 4000

@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import { mulberry32 } from '../helpers/random.ts'
 
 const SCRIPT = fileURLToPath(new URL('../../src/sync/sync-config.cjs', import.meta.url))
 const { parseJson5 } = createRequire(import.meta.url)(SCRIPT) as { parseJson5: (text: string) => unknown }
@@ -38,15 +39,6 @@ function command(file: string): [string, string[]] {
 
 // Seeded, so a failing run can be replayed: the seed is in the test's output.
 const SEED = Number(process.env.CRASH_SEED ?? 0x5eed)
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let z = Math.imul(a ^ (a >>> 15), 1 | a)
-    z = (z + Math.imul(z ^ (z >>> 7), 61 | z)) ^ z
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296
-  }
-}
 const random = mulberry32(SEED)
 
 const sleepUntil = (deadline: number): void => { while (performance.now() < deadline) { /* spin: timers are too coarse */ } }

@@ -21,10 +21,10 @@ import type { WriteStream } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePorts } from '../../helpers/wait.ts';
 
 export interface ControlPlaneOptions {
   /** Extra kube-apiserver flags ("--name=value"); a flag given here replaces the default one of that name. */
@@ -282,24 +282,6 @@ function defaultLog(): (line: string) => void {
   return process.env.CONTROLPLANE_VERBOSE === '1'
     ? (line) => process.stderr.write(`[controlplane] ${line}\n`)
     : () => {};
-}
-
-/** Distinct free TCP ports on 127.0.0.1 (all held open together so they differ). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers: net.Server[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const srv = net.createServer();
-      servers.push(srv);
-      await new Promise<void>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen(0, '127.0.0.1', () => resolve());
-      });
-    }
-    return servers.map((s) => (s.address() as net.AddressInfo).port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  }
 }
 
 function sleep(ms: number): Promise<void> {

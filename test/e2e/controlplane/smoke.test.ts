@@ -4,15 +4,7 @@ import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { startControlPlane } from './control-plane.ts';
 import type { ControlPlane } from './control-plane.ts';
-import net from 'node:net';
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect(port, '127.0.0.1');
-    sock.once('connect', () => { sock.destroy(); resolve(true); });
-    sock.once('error', () => resolve(false));
-  });
-}
+import { canConnect } from '../../helpers/wait.ts';
 
 // A cold cache means compiling kube-apiserver: allow for it (tap's default is 30 s a file).
 t.setTimeout(Number(process.env.CONTROLPLANE_TEST_TIMEOUT_MS) || 30 * 60_000);
@@ -95,7 +87,7 @@ t.test('stop() kills both processes and removes the temp dir', async (t) => {
   const { dir, port, etcdUrl } = cp!;
   await cp!.stop();
   t.equal(existsSync(dir), false, 'temp dir removed');
-  t.equal(await canConnect(port), false, 'apiserver port closed');
-  t.equal(await canConnect(Number(new URL(etcdUrl).port)), false, 'etcd port closed');
+  t.equal(await canConnect('127.0.0.1', port), false, 'apiserver port closed');
+  t.equal(await canConnect('127.0.0.1', Number(new URL(etcdUrl).port)), false, 'etcd port closed');
   await cp!.stop(); // idempotent
 });

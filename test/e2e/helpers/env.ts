@@ -63,7 +63,7 @@ export async function startE2E(): Promise<E2E> {
       startControlPlane(),
     ]);
     cp = controlPlane;
-    writeServingFiles(tls, material);
+    await writeServingFiles(tls, material);
     injector = await startInjector({ ...tls, port, metricsPort, onOutput: (d) => { output += d; } });
 
     const configName: string = manifest.object.metadata.name;

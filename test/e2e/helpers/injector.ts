@@ -5,13 +5,14 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { generateCertificates } from '../../../src/certs/generate.ts';
 import type { CertificateMaterial } from '../../../src/certs/generate.ts';
+import { servingCertificates as localhostCertificates, writePair } from '../../helpers/tls.ts';
+import type { TlsPaths } from '../../helpers/tls.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CLI = path.join(repoRoot, 'dist', 'cli.js');
@@ -31,30 +32,13 @@ function installExitHook(): void {
 
 /** A CA and a serving certificate for 127.0.0.1 / localhost from our own certs code. */
 export function servingCertificates(ca?: { cert: string; key: string }): Promise<CertificateMaterial> {
-  return generateCertificates({
-    commonName: 'openclaw-injector-e2e',
-    dnsNames: ['localhost'],
-    ipAddresses: ['127.0.0.1'],
-    validityDays: 2,
-    ...(ca === undefined ? {} : { ca }),
-  });
+  return localhostCertificates(ca, { commonName: 'openclaw-injector-e2e', validityDays: 2 });
 }
 
-export interface TlsPaths {
-  certPath: string;
-  keyPath: string;
-}
-
+export type { TlsPaths };
 /** Replaces the key and certificate files the way a Secret volume update would: write aside, rename into place. */
-export function writeServingFiles(paths: TlsPaths, material: { cert: string; key: string }): void {
-  for (const [file, contents] of [[paths.keyPath, material.key], [paths.certPath, material.cert]] as const) {
-    const tmp = `${file}.tmp-${process.pid}`;
-    writeFileSync(tmp, contents, { mode: 0o600 });
-    renameSync(tmp, file);
-  }
-}
-
-export { freePorts } from '../controlplane/control-plane.ts';
+export { writePair as writeServingFiles };
+export { freePorts } from '../../helpers/wait.ts';
 
 export interface InjectorOptions extends TlsPaths {
   port: number;

@@ -3,9 +3,9 @@
 // the test ends, pass or fail.
 import { execFileSync, spawn } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '../../helpers/wait.ts'
 
 export const OPENCLAW_VERSION = '2026.9.6'
 
@@ -76,18 +76,6 @@ export function cleanEnv(oc: OpenClaw, extra: Record<string, string>): Record<st
   }
   if (process.env.TMPDIR) env.TMPDIR = process.env.TMPDIR
   return { ...env, ...extra }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.unref()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
 }
 
 // ---- processes -------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import type { V1Container, V1EnvVar, V1Pod, V1VolumeMount } from '@kubernetes/client-node'
 import { REPO, cleanEnv, run, type OpenClaw, type RunResult } from './openclaw.ts'
+import { chartPod } from '../../helpers/pods.ts'
 
 export type Mode = 'sync' | 'ref'
 
@@ -15,60 +16,33 @@ export const STATE_MOUNT = '/home/node/.openclaw'
 /** The official image: HOME of user node, workdir /app (which has node_modules/json5). */
 export const IMAGE_HOME = '/home/node'
 export const IMAGE_WORKDIR = '/app'
-const IMAGE = `ghcr.io/openclaw/openclaw:2026.9.6`
 
 /**
- * The chart's pod (thepagent/openclaw-helm templates/deployment.yaml): init-config copies the
- * ConfigMap's openclaw.json onto the PVC when absent; the main container runs the gateway and
- * takes OPENCLAW_GATEWAY_TOKEN (or _PASSWORD) from the chart's Secret through envFrom.
+ * The chart's pod (thepagent/openclaw-helm templates/deployment.yaml) as test/fixtures/chart-pod.json
+ * holds it, with the chart's copy-only init-config in front: it copies the ConfigMap's openclaw.json
+ * onto the PVC when absent; the main container runs the gateway and takes OPENCLAW_GATEWAY_TOKEN
+ * (or _PASSWORD) from the chart's Secret through envFrom.
  */
-export function chartPod(options: { mode?: Mode } = {}): V1Pod {
+export function chartPodWithCopyInit(options: { mode?: Mode } = {}): V1Pod {
+  const pod = chartPod() as V1Pod
   const annotations: Record<string, string> = {}
   if (options.mode) annotations['openclaw.ai/token-sync-mode'] = options.mode
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name: 'openclaw-7d9f8b6c5-x2x4q',
-      namespace: 'openclaw',
-      labels: { 'app.kubernetes.io/name': 'openclaw-helm', 'app.kubernetes.io/instance': 'openclaw' },
-      annotations,
-    },
-    spec: {
-      initContainers: [
-        {
-          name: 'init-config',
-          image: IMAGE,
-          command: ['sh', '-c', `mkdir -p ${STATE_MOUNT}\n[ -f ${STATE_MOUNT}/openclaw.json ] || cp /config/openclaw.json ${STATE_MOUNT}/openclaw.json\n`],
-          volumeMounts: [
-            { name: 'config', mountPath: '/config' },
-            { name: 'data', mountPath: STATE_MOUNT },
-            { name: 'tmp', mountPath: '/tmp' },
-          ],
-        },
-      ],
-      containers: [
-        {
-          name: 'main',
-          image: IMAGE,
-          imagePullPolicy: 'IfNotPresent',
-          command: ['node', 'dist/index.js'],
-          args: ['gateway', '--port', '18789'],
-          ports: [{ containerPort: 18789, protocol: 'TCP' }],
-          envFrom: [{ secretRef: { name: TOKEN_SECRET } }],
-          volumeMounts: [
-            { name: 'data', mountPath: STATE_MOUNT },
-            { name: 'tmp', mountPath: '/tmp' },
-          ],
-        },
-      ],
-      volumes: [
-        { name: 'config', configMap: { name: SEED_CONFIGMAP } },
-        { name: 'data', persistentVolumeClaim: { claimName: 'openclaw' } },
-        { name: 'tmp', emptyDir: {} },
+  pod.metadata = { ...pod.metadata, annotations }
+  const gateway = pod.spec!.containers.find((c) => c.name === 'main')!
+  pod.spec!.initContainers = [
+    {
+      name: 'init-config',
+      image: gateway.image,
+      command: ['sh', '-c', `mkdir -p ${STATE_MOUNT}\n[ -f ${STATE_MOUNT}/openclaw.json ] || cp /config/openclaw.json ${STATE_MOUNT}/openclaw.json\n`],
+      volumeMounts: [
+        { name: 'config', mountPath: '/config' },
+        { name: 'data', mountPath: STATE_MOUNT },
+        { name: 'tmp', mountPath: '/tmp' },
       ],
     },
-  }
+    ...(pod.spec!.initContainers ?? []),
+  ]
+  return pod
 }
 
 export interface Injected {

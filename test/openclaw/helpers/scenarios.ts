@@ -9,7 +9,7 @@ import path from 'node:path'
 import type { V1Container } from '@kubernetes/client-node'
 import type tap from 'tap'
 import { cleanEnv, GatewayStartError, installOpenClaw, openclaw, startGateway, type Gateway, type OpenClaw, type RunResult } from './openclaw.ts'
-import { chartPod, inject, PodFs, type Injected, runNodeContainer, SEED_CONFIGMAP, staleBuild, STATE_MOUNT, TOKEN_SECRET, type Mode, type Secrets } from './pod.ts'
+import { chartPodWithCopyInit, inject, PodFs, type Injected, runNodeContainer, SEED_CONFIGMAP, staleBuild, STATE_MOUNT, TOKEN_SECRET, type Mode, type Secrets } from './pod.ts'
 
 // A tap subtest (the last overload of t.test takes just the callback).
 export type T = Parameters<Parameters<typeof tap.test>[0]>[0]
@@ -211,7 +211,7 @@ export async function prepare(t: T, scenario: Scenario, mode: Mode | undefined, 
   const creds = newCredentials(scenario.kind)
   const dir = tempDir(t, `${scenario.id}-${mode ?? 'none'}`)
   const secrets: Secrets = { [TOKEN_SECRET]: { [creds.env]: creds.current } }
-  const original = chartPod({ mode })
+  const original = chartPodWithCopyInit({ mode })
   let pod = original
   let initContainer: V1Container | undefined
   let gatewayContainer = original.spec!.containers[0]!

@@ -3,12 +3,10 @@
 // HTTPS client that trusts that CA.
 import https from 'node:https'
 import http from 'node:http'
-import { writeFile } from 'node:fs/promises'
-import path from 'node:path'
 import { defaultSettings, type EngineSettings, type ServerSettings, type Settings } from '../../../src/settings.ts'
 import { startServer, type RunningServer } from '../../../src/server/serve.ts'
 import type { Mutate } from '../../../src/server/handler.ts'
-import { makeCa, tempDir, type TestCa } from './certs.ts'
+import { makeCa, tempDir, writePair, type TestCa } from '../../helpers/tls.ts'
 
 export interface LogCapture {
   readonly lines: string[]
@@ -87,10 +85,7 @@ export async function startTestServer(t: Teardown, options: TestServerOptions = 
   if (tls === undefined) {
     const { dir, remove } = await tempDir()
     t.teardown(remove)
-    const pair = await ca.leaf()
-    tls = { certPath: path.join(dir, 'tls.crt'), keyPath: path.join(dir, 'tls.key') }
-    await writeFile(tls.certPath, pair.cert)
-    await writeFile(tls.keyPath, pair.key, { mode: 0o600 })
+    tls = await writePair(dir, await ca.leaf())
   }
   const logs = captureLogs()
   const running = await startServer(settings, {
