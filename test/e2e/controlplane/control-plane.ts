@@ -24,6 +24,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnTied } from '../../helpers/processes.ts';
 import { freePorts } from '../../helpers/wait.ts';
 
 export interface ControlPlaneOptions {
@@ -175,45 +176,34 @@ interface Managed {
   logStream: WriteStream;
 }
 
-const liveChildren = new Set<Managed>();
 const liveDirs = new Set<string>();
 let exitHookInstalled = false;
 
+/** Temp dirs go at exit; the processes go by themselves (spawnTied). */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // 'exit' handlers must be synchronous: SIGKILL whatever is left and remove temp dirs.
+  // 'exit' handlers must be synchronous.
   process.on('exit', () => {
-    for (const m of liveChildren) {
-      try { m.child.kill('SIGKILL'); } catch { /* already gone */ }
-    }
     for (const dir of liveDirs) {
       try { rmSync(dir, { recursive: true, force: true }); } catch { /* best effort */ }
     }
   });
 }
 
-// setpriv --pdeathsig makes the kernel SIGKILL the child if this process dies
-// without running its 'exit' handlers (SIGKILL, a fatal signal, a test-runner timeout).
-const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
-
 function startProcess(name: string, bin: string, args: string[], dir: string): Managed {
-  const cmd = setpriv ?? bin;
-  const argv = setpriv ? ['--pdeathsig', 'KILL', '--', bin, ...args] : args;
   const logStream = createWriteStream(path.join(dir, `${name}.log`));
   logStream.on('error', () => { /* dir removed under us during shutdown */ });
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+  const child = spawnTied(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   const stderrTail = new LineTail(40);
   const m: Managed = { name, child, exited: Promise.resolve(), exitInfo: undefined, stderrTail, logStream };
   m.exited = new Promise<void>((resolve) => {
     child.on('exit', (code, signal) => {
       m.exitInfo = signal ? `killed by ${signal}` : `exited with code ${code}`;
-      liveChildren.delete(m);
       resolve();
     });
     child.on('error', (err) => {
       m.exitInfo = `failed to start: ${err.message}`;
-      liveChildren.delete(m);
       resolve();
     });
   });
@@ -223,7 +213,6 @@ function startProcess(name: string, bin: string, args: string[], dir: string): M
       logStream.write(d);
     });
   }
-  liveChildren.add(m);
   return m;
 }
 

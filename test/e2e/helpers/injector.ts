@@ -1,9 +1,7 @@
 // The real webhook, `node dist/cli.js serve`, as a child process on loopback for the e2e tests,
 // with the serving certificate in files the test can rewrite (the server reloads them in place).
-// Nothing here outlives the test process: the child runs under `setpriv --pdeathsig KILL`
-// where setpriv exists, and an 'exit' hook SIGKILLs whatever is left.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+// Nothing here outlives the test process: the child is started with spawnTied
+// (test/helpers/processes.ts).
 import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
@@ -13,22 +11,10 @@ import { fileURLToPath } from 'node:url';
 import type { CertificateMaterial } from '../../../src/certs/generate.ts';
 import { servingCertificates as localhostCertificates, writePair } from '../../helpers/tls.ts';
 import type { TlsPaths } from '../../helpers/tls.ts';
+import { spawnTied } from '../../helpers/processes.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CLI = path.join(repoRoot, 'dist', 'cli.js');
-const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
-
-const live = new Set<ChildProcess>();
-let exitHook = false;
-function installExitHook(): void {
-  if (exitHook) return;
-  exitHook = true;
-  process.on('exit', () => {
-    for (const child of live) {
-      try { child.kill('SIGKILL'); } catch { /* gone */ }
-    }
-  });
-}
 
 /** A CA and a serving certificate for 127.0.0.1 / localhost from our own certs code. */
 export function servingCertificates(ca?: { cert: string; key: string }): Promise<CertificateMaterial> {
@@ -73,7 +59,6 @@ export interface Injector {
 /** Starts `serve` and waits for /readyz; fails with the process output when it exits or times out first. */
 export async function startInjector(opts: InjectorOptions): Promise<Injector> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
-  installExitHook();
   const args = [
     CLI, 'serve',
     '--host', '127.0.0.1',
@@ -83,26 +68,21 @@ export async function startInjector(opts: InjectorOptions): Promise<Injector> {
     '--tls-key', opts.keyPath,
     ...(opts.args ?? []),
   ];
-  const cmd = SETPRIV ?? process.execPath;
-  const argv = SETPRIV ? ['--pdeathsig', 'KILL', '--', process.execPath, ...args] : args;
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: path.dirname(opts.certPath) });
-  live.add(child);
+  const child = spawnTied(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: path.dirname(opts.certPath) });
   let output = '';
   let exitInfo: string | undefined;
   const exited = new Promise<void>((resolve) => {
     child.on('exit', (code, signal) => {
       exitInfo = signal ? `killed by ${signal}` : `exited with code ${code}`;
-      live.delete(child);
       resolve();
     });
     child.on('error', (err) => {
       exitInfo = `failed to start: ${err.message}`;
-      live.delete(child);
       resolve();
     });
   });
   for (const stream of [child.stdout, child.stderr]) {
-    stream.setEncoding('utf8').on('data', (d: string) => {
+    stream?.setEncoding('utf8').on('data', (d: string) => {
       output += d;
       opts.onOutput?.(d);
     });

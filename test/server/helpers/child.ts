@@ -1,8 +1,9 @@
 // The real binary as a child process: `node dist/cli.js serve` (src/cli.ts when dist/
 // has not been built; CLI_ENTRY overrides), its output collected line by line.
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { spawnTied } from '../../helpers/processes.ts'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 export const CLI_ENTRY = process.env.CLI_ENTRY ?? (existsSync(`${root}dist/cli.js`) ? `${root}dist/cli.js` : `${root}src/cli.ts`)
@@ -23,18 +24,11 @@ export interface Child {
   kill(): void
 }
 
-/** Every child still running; none may outlive the test process, whatever a test forgot. */
-const live = new Set<ChildProcess>()
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL')
-})
-
 export function spawnCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Child {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OPENCLAW_INJECTOR_') && !k.startsWith('TAP')) env[k] = v
-  const child = spawn(process.execPath, [CLI_ENTRY, ...args], { env: { ...env, ...options.env }, cwd: options.cwd ?? root, stdio: ['ignore', 'pipe', 'pipe'] })
-  live.add(child)
-  child.once('exit', () => live.delete(child))
+  // Tied to the test process: no serve child outlives it, whatever a test forgot.
+  const child = spawnTied(process.execPath, [CLI_ENTRY, ...args], { env: { ...env, ...options.env }, cwd: options.cwd ?? root, stdio: ['ignore', 'pipe', 'pipe'] })
   const stdout: string[] = []
   let partial = ''
   let stderr = ''
