@@ -61,12 +61,6 @@ export function buildApp(settings: Settings, options: AppOptions): FastifyInstan
     return503OnClosing: false,
   })
 
-  app.addHook('onRequest', (request, reply, done) => {
-    // 'close' comes once per response: answered, or its connection gone.
-    reply.raw.once('close', metrics.requestStarted())
-    done()
-  })
-
   // Only application/json (any parameters); everything else is 415.
   app.removeAllContentTypeParsers()
   const parseJson = app.getDefaultJsonParser('error', 'error')

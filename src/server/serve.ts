@@ -65,7 +65,7 @@ export async function startServer(settings: Settings, options: ServeOptions): Pr
       await closeServer(ops)
     },
   })
-  const connections = trackConnections(app, () => lifecycle.stopping)
+  const connections = trackConnections(app, metrics, () => lifecycle.stopping)
 
   // The operations port first, so probes see "not ready" rather than a refused connection.
   await listen(ops, settings.server.metricsPort, options.host, 'metrics')
@@ -108,12 +108,13 @@ export async function startServer(settings: Settings, options: ServeOptions): Pr
 }
 
 /**
- * Counts the requests in flight on each TLS connection. node:http only closes connections it
+ * Counts the requests in flight on each TLS connection, and in all (the in-flight gauge).
+ * node:http only closes connections it
  * has seen a request on; a connection a client opened and kept spare (Go's HTTP client in
  * kube-apiserver does) would hold the drain until the bound. While stopping, a connection is
  * closed as soon as it carries no request: at once when idle, else after its last answer.
  */
-function trackConnections(app: FastifyInstance, stopping: () => boolean): { closeIdle(): void } {
+function trackConnections(app: FastifyInstance, metrics: ServerMetrics, stopping: () => boolean): { closeIdle(): void } {
   const inFlight = new Map<Socket, number>()
   app.server.on('secureConnection', (socket: Socket) => {
     // A handshake that completes after the drain began: the client has no request on it yet.
@@ -121,16 +122,17 @@ function trackConnections(app: FastifyInstance, stopping: () => boolean): { clos
     inFlight.set(socket, 0)
     socket.once('close', () => inFlight.delete(socket))
   })
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const socket = request.raw.socket
     inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1)
-    done()
-  })
-  app.addHook('onResponse', (request, _reply, done) => {
-    const socket = request.raw.socket
-    const left = Math.max(0, (inFlight.get(socket) ?? 1) - 1)
-    if (inFlight.has(socket)) inFlight.set(socket, left)
-    if (left === 0 && stopping()) socket.end()
+    const answered = metrics.requestStarted()
+    // 'close' comes once per response: answered, or its connection gone.
+    reply.raw.once('close', () => {
+      answered()
+      const left = Math.max(0, (inFlight.get(socket) ?? 1) - 1)
+      if (inFlight.has(socket)) inFlight.set(socket, left)
+      if (left === 0 && stopping()) socket.end()
+    })
     done()
   })
   return {
