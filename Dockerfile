@@ -2,6 +2,9 @@
 #
 #   docker build -t openclaw-injector .
 #
+# Plain Dockerfile syntax, so the classic builder builds it as well as BuildKit (the kind tier
+# builds it with DOCKER_BUILDKIT=0 on Debian's docker.io, which has no buildx). `npm ci` runs
+# after only the package files are copied, so a source change reuses that layer.
 # Runs as uid/gid 65532 with a read-only root filesystem (manifests/base/deployment.yaml
 # mounts an emptyDir at /tmp). test/dockerfile/ replays these steps without a container
 # engine and lints this file with hadolint.
@@ -15,8 +18,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 # --omit=optional: the optional dependency is a Node 24 binary for development machines;
 # the image has its own. --ignore-scripts: no dependency runs code at install.
-RUN --mount=type=cache,target=/root/.npm \
-    npm ci --omit=optional --ignore-scripts --no-audit --no-fund
+RUN npm ci --omit=optional --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY scripts/ scripts/
 COPY src/ src/
@@ -28,8 +30,7 @@ ENV NODE_ENV=production \
     OPENCLAW_INJECTOR_CERTS_DIR=/tmp/openclaw-injector-certs
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm \
-    npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 COPY --from=build /src/dist/ dist/
 # Numeric, so Kubernetes can check runAsNonRoot without reading /etc/passwd.
 USER 65532:65532
