@@ -1,11 +1,10 @@
 // The OpenClaw side of the kind suite (test/e2e/kind/kind.test.ts): an OpenClaw-shaped
 // Deployment like the Helm chart's (gateway container `main`, state PVC at ~/.openclaw, seed
-// ConfigMap volume `config`, token Secret via envFrom), with the objects it needs. Kept apart
-// from the test so they can be checked against the loopback API server without Docker.
+// ConfigMap volume `config`, token Secret via envFrom), with the objects it needs.
 //
-// The "gateway" is any image with node on PATH: it only has to stay up, and the injected init
-// container runs the gateway's image with `node -e`. The kind suite passes the image it just
-// built, so the cluster pulls nothing.
+// The gateway container runs the OpenClaw stand-in image (prepare.sh) with a command that only
+// keeps it up: the injected init container runs in the gateway's image with `node -e`, and the
+// cluster pulls nothing.
 
 export const OPENCLAW_LABELS = { 'app.kubernetes.io/name': 'openclaw', 'app.kubernetes.io/instance': 'openclaw' };
 export const TOKEN_SECRET = 'openclaw-gateway-token';
