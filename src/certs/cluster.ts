@@ -66,6 +66,8 @@ export interface ClusterClient {
   createSecret(namespace: string, name: string, data: Record<string, string>, labels: Record<string, string>): Promise<void>
   /** Replaces the Secret's data; fails with status 409 when resourceVersion is no longer current. */
   replaceSecretData(namespace: string, name: string, resourceVersion: string, data: Record<string, string>): Promise<void>
+  /** Deletes the Secret: true when it was deleted, false when it did not exist. */
+  deleteSecret(namespace: string, name: string): Promise<boolean>
   /** undefined when the configuration does not exist. */
   readWebhookConfiguration(name: string): Promise<WebhookConfigurationState | undefined>
   /** Sets caBundle of the webhooks at these indices; fails with status 409 when resourceVersion is no longer current. */
@@ -317,8 +319,21 @@ export function credentialSource(options: KubeClientOptions, exists: (file: stri
   return { kind: 'none', message: 'no Kubernetes credentials: pass --kubeconfig, set KUBECONFIG, run in a pod with a ServiceAccount token, or create ~/.kube/config' }
 }
 
-/** A ClusterClient talking to the API server through @kubernetes/client-node. */
-export async function createKubeClient(options: KubeClientOptions = {}): Promise<ClusterClient> {
+type ClientNode = typeof import('@kubernetes/client-node')
+
+export interface LoadedKubeConfig {
+  k8s: ClientNode
+  kc: import('@kubernetes/client-node').KubeConfig
+  /** The API server URL of the current context. */
+  server: string
+}
+
+/**
+ * Loads credentials the way every command that talks to the API server does (credentialSource:
+ * --kubeconfig, KUBECONFIG (several files merged, as kubectl does), in-cluster, ~/.kube/config)
+ * and selects --context. Throws ClusterError with one line when none can be loaded.
+ */
+export async function loadKubeConfig(options: KubeClientOptions = {}): Promise<LoadedKubeConfig> {
   const k8s = await import('@kubernetes/client-node')
   const kc = new k8s.KubeConfig()
   const source = credentialSource(options)
@@ -349,14 +364,16 @@ export async function createKubeClient(options: KubeClientOptions = {}): Promise
   }
   const cluster = kc.getCurrentCluster()
   if (cluster === null) throw new ClusterError('kubeconfig has no current cluster (set current-context or pass --context)')
-  const server = cluster.server
-  const core = kc.makeApiClient(k8s.CoreV1Api)
-  const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api)
-  const timeoutMs = options.timeoutMs ?? 30_000
+  return { k8s, kc, server: cluster.server }
+}
 
-  // Per-request options: a timeout, and for patches the JSON Patch content type. The
-  // object-parameter API runs "observable" middleware (client-node's own minimal Observable).
-  const requestOptions = (contentType?: string) => ({
+/**
+ * Per-request options for client-node's object-parameter API: a timeout, and optionally a
+ * Content-Type (JSON Patch for patches). That API runs "observable" middleware, built with
+ * client-node's own minimal Observable.
+ */
+export function requestOptions(k8s: ClientNode, timeoutMs: number, contentType?: string): never {
+  return {
     middleware: [
       {
         pre: (context: { setSignal(signal: AbortSignal): void; setHeaderParam(key: string, value: string): void }) => {
@@ -368,7 +385,16 @@ export async function createKubeClient(options: KubeClientOptions = {}): Promise
       },
     ],
     middlewareMergeStrategy: 'append' as const,
-  })
+  } as never
+}
+
+/** A ClusterClient talking to the API server through @kubernetes/client-node. */
+export async function createKubeClient(options: KubeClientOptions = {}): Promise<ClusterClient> {
+  const { k8s, kc, server } = await loadKubeConfig(options)
+  const core = kc.makeApiClient(k8s.CoreV1Api)
+  const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api)
+  const timeoutMs = options.timeoutMs ?? 30_000
+  const opts = (contentType?: string) => requestOptions(k8s, timeoutMs, contentType)
   const jsonPatch = 'application/json-patch+json'
 
   const call = async <T>(what: string, fn: () => Promise<T>, notFound?: () => T): Promise<T> => {
@@ -385,7 +411,7 @@ export async function createKubeClient(options: KubeClientOptions = {}): Promise
     server,
     readSecret: (namespace, name) =>
       call(`get Secret ${namespace}/${name}`, async () => {
-        const secret = await core.readNamespacedSecret({ name, namespace }, requestOptions() as never)
+        const secret = await core.readNamespacedSecret({ name, namespace }, opts())
         const data: Record<string, string> = {}
         for (const [key, value] of Object.entries(secret.data ?? {})) data[key] = Buffer.from(value, 'base64').toString('utf8')
         return { resourceVersion: secret.metadata?.resourceVersion ?? '', type: secret.type ?? 'Opaque', data }
@@ -394,7 +420,7 @@ export async function createKubeClient(options: KubeClientOptions = {}): Promise
       call(`create Secret ${namespace}/${name}`, async () => {
         await core.createNamespacedSecret(
           { namespace, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace, labels }, type: SECRET_TYPE_TLS, data: encode(data) } },
-          requestOptions() as never,
+          opts(),
         )
       }),
     replaceSecretData: (namespace, name, resourceVersion, data) =>
@@ -404,11 +430,16 @@ export async function createKubeClient(options: KubeClientOptions = {}): Promise
           { op: 'replace', path: '/metadata/resourceVersion', value: resourceVersion },
           { op: 'add', path: '/data', value: encode(data) },
         ]
-        await core.patchNamespacedSecret({ name, namespace, body }, requestOptions(jsonPatch) as never)
+        await core.patchNamespacedSecret({ name, namespace, body }, opts(jsonPatch))
       }),
+    deleteSecret: (namespace, name) =>
+      call(`delete Secret ${namespace}/${name}`, async () => {
+        await core.deleteNamespacedSecret({ name, namespace }, opts())
+        return true
+      }, () => false),
     readWebhookConfiguration: (name) =>
       call(`get MutatingWebhookConfiguration ${name}`, async () => {
-        const config = await admission.readMutatingWebhookConfiguration({ name }, requestOptions() as never)
+        const config = await admission.readMutatingWebhookConfiguration({ name }, opts())
         return {
           resourceVersion: config.metadata?.resourceVersion ?? '',
           webhooks: (config.webhooks ?? []).map((w) => ({ name: w.name, caBundle: w.clientConfig?.caBundle ? Buffer.from(w.clientConfig.caBundle, 'base64').toString('utf8') : '' })),
@@ -421,7 +452,7 @@ export async function createKubeClient(options: KubeClientOptions = {}): Promise
           { op: 'replace', path: '/metadata/resourceVersion', value: resourceVersion },
           ...indices.map((i) => ({ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value })),
         ]
-        await admission.patchMutatingWebhookConfiguration({ name, body }, requestOptions(jsonPatch) as never)
+        await admission.patchMutatingWebhookConfiguration({ name, body }, opts(jsonPatch))
       }),
   }
 }
@@ -430,7 +461,7 @@ function encode(data: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]))
 }
 
-function apiStatus(error: unknown): number | undefined {
+export function apiStatus(error: unknown): number | undefined {
   const code = (error as { code?: unknown } | null)?.code
   return typeof code === 'number' ? code : undefined
 }

@@ -9,6 +9,7 @@ import { CertificateError, DAY_MS, DEFAULT_VALIDITY_DAYS, serviceDnsNames } from
 import type { CommandIO } from './io.ts'
 
 const USAGE = `usage: openclaw-injector certs --service NAME --namespace NS (--out DIR | --secret NAME) [flags]
+       openclaw-injector certs --namespace NS --delete-secret NAME [--delete-secret NAME ...]
 
 Creates, or renews when it expires within the renewal window, a CA and a serving
 certificate for the Service's in-cluster names (NAME, NAME.NS, NAME.NS.svc,
@@ -27,6 +28,8 @@ NAME.NS.svc.cluster.local). Material that is still good is left alone.
   --kubeconfig FILE       credentials; default: KUBECONFIG, in-cluster, ~/.kube/config
   --context NAME          kubeconfig context to use
   --timeout DURATION      per API request (default 30s)
+  --delete-secret NAME    delete the Secret NAME in NS instead (repeatable; the Helm chart's
+                          uninstall hook): a Secret that is already gone is not an error
 
 DURATION: a number with a unit, d h m or s, or several (1d12h).`
 
@@ -43,6 +46,7 @@ const OPTIONS = {
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
   timeout: { type: 'string' },
+  'delete-secret': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -57,6 +61,15 @@ export function parseDuration(text: string): number | undefined {
 }
 
 class UsageError extends Error {}
+
+/** `--delete-secret`: delete these Secrets of one namespace, nothing else. */
+interface ParsedDelete {
+  deleteSecrets: string[]
+  namespace: string
+  kubeconfig?: string
+  context?: string
+  timeoutMs: number
+}
 
 interface Parsed {
   service: string
@@ -73,7 +86,7 @@ interface Parsed {
   timeoutMs: number
 }
 
-function parse(args: string[]): Parsed | 'help' {
+function parse(args: string[]): Parsed | ParsedDelete | 'help' {
   let values
   try {
     ;({ values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }))
@@ -82,6 +95,7 @@ function parse(args: string[]): Parsed | 'help' {
     throw new UsageError((error as Error).message.split(/\.\s/)[0]!.replace(/\.$/, ''))
   }
   if (values.help) return 'help'
+  if (values['delete-secret'] !== undefined) return parseDelete(values)
   const service = values.service
   const namespace = values.namespace
   if (service === undefined) throw new UsageError('--service is required')
@@ -136,8 +150,32 @@ function parse(args: string[]): Parsed | 'help' {
   }
 }
 
+function parseDelete(values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values']): ParsedDelete {
+  const names = values['delete-secret'] ?? []
+  const others = (['service', 'out', 'secret', 'patch-webhook', 'dns-name', 'ip-address', 'validity', 'renew-before'] as const).filter((flag) => values[flag] !== undefined)
+  if (others.length > 0) throw new UsageError(`--delete-secret deletes, it does not create: drop --${others.join(', --')}`)
+  const namespace = values.namespace
+  if (namespace === undefined) throw new UsageError('--namespace is required')
+  if (!isDnsLabel(namespace)) throw new UsageError(`--namespace ${JSON.stringify(namespace)}: not a valid namespace name (a DNS label)`)
+  for (const name of names) {
+    if (!isDnsSubdomain(name)) throw new UsageError(`--delete-secret ${JSON.stringify(name)}: not a valid object name`)
+  }
+  const timeoutMs = values.timeout === undefined ? 30_000 : parseDuration(values.timeout)
+  if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`--timeout ${JSON.stringify(values.timeout)}: expected a duration such as 30d, 720h or 1d12h`)
+  return { deleteSecrets: [...new Set(names)], namespace, kubeconfig: values.kubeconfig, context: values.context, timeoutMs }
+}
+
+/** Deletes each Secret, one line each; a Secret already gone is reported, not an error. */
+async function deleteSecrets(p: ParsedDelete, io: CommandIO): Promise<void> {
+  const client = await createKubeClient({ kubeconfig: p.kubeconfig, context: p.context, timeoutMs: p.timeoutMs })
+  for (const name of p.deleteSecrets) {
+    const deleted = await client.deleteSecret(p.namespace, name)
+    io.stdout.write(`Secret ${p.namespace}/${name}: ${deleted ? 'deleted' : 'not found; nothing to delete'}\n`)
+  }
+}
+
 export async function run(args: string[], io: CommandIO): Promise<number> {
-  let parsed: Parsed | 'help'
+  let parsed: Parsed | ParsedDelete | 'help'
   try {
     parsed = parse(args)
   } catch (error) {
@@ -151,6 +189,10 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   }
   const p = parsed
   try {
+    if ('deleteSecrets' in p) {
+      await deleteSecrets(p, io)
+      return 0
+    }
     let client: ClusterClient | undefined
     if (p.secret !== undefined || p.patchWebhook !== undefined) {
       client = await createKubeClient({ kubeconfig: p.kubeconfig, context: p.context, timeoutMs: p.timeoutMs })

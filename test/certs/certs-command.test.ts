@@ -72,6 +72,11 @@ t.test('every bad input: one line naming what was wrong, exit 2', async (t) => {
     [[...base, '--out', 'x', '--bogus'], /Unknown option '--bogus'/],
     [[...base, '--out', 'x', 'positional'], /positional/i],
     [[...base, '--out'], /argument missing|--out/],
+    [['--delete-secret', 'x'], /^certs: --namespace is required/],
+    [['--namespace', 'ns', '--delete-secret', 'Bad!'], /--delete-secret "Bad!": not a valid object name/],
+    [[...base, '--delete-secret', 'x'], /--delete-secret deletes, it does not create: drop --service/],
+    [['--namespace', 'ns', '--delete-secret', 'x', '--secret', 'y', '--out', 'z'], /drop --out, --secret/],
+    [['--namespace', 'ns', '--delete-secret', 'x', '--timeout', 'soon'], /--timeout "soon"/],
   ]
   for (const [args, pattern] of cases) {
     const r = await certs(args)

@@ -41,6 +41,10 @@ export function memoryCluster(): MemoryCluster {
       s.data = { ...data }
       s.resourceVersion = cluster.bump()
     },
+    async deleteSecret(namespace, name) {
+      record('delete', 'Secret', `${namespace}/${name}`)
+      return cluster.secrets.delete(`${namespace}/${name}`)
+    },
     async readWebhookConfiguration(name) {
       record('get', 'MutatingWebhookConfiguration', name)
       const c = cluster.configs.get(name)
