@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (ar
   inject: { summary: 'print manifests with every OpenClaw pod template injected, as the webhook would', load: () => import('./commands/inject.ts') },
   explain: { summary: 'say for each pod or template whether it would be injected, and why', load: () => import('./commands/explain.ts') },
   certs: { summary: 'create or renew the webhook CA and serving certificate', load: () => import('./commands/certs.ts') },
+  check: { summary: 'check a live installation: webhook, certificate, replicas, a dry-run pod, uninjected pods', load: () => import('./commands/check.ts') },
 }
 
 function usage(): string {
