@@ -4,7 +4,7 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,6 +12,7 @@ import { startControlPlane, type ControlPlane } from './controlplane/control-pla
 import { collectionPath, one, render } from '../manifests/helpers/kustomize.ts'
 import { serviceDnsNames, splitPemBundle, subjectAltNames } from '../../src/certs/generate.ts'
 import { createKubeClient } from '../../src/certs/cluster.ts'
+import { serviceAccountKubeconfig } from './helpers/kubeconfig.ts'
 
 t.setTimeout(Number(process.env.CONTROLPLANE_TEST_TIMEOUT_MS) || 30 * 60_000)
 
@@ -36,20 +37,7 @@ t.before(async () => {
   }
   jobArgs = one(objects, 'Job').spec.template.spec.containers[0].args
   // The Job's own identity: a token for its ServiceAccount, as the kubelet would mount.
-  const review = await cp.requestOk('POST', `/api/v1/namespaces/${NS}/serviceaccounts/${SA}/token`, {
-    apiVersion: 'authentication.k8s.io/v1',
-    kind: 'TokenRequest',
-    spec: { expirationSeconds: 3600 },
-  })
-  kubeconfig = path.join(dir, 'kubeconfig')
-  writeFileSync(kubeconfig, JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'e2e', cluster: { server: cp.url, 'certificate-authority-data': Buffer.from(cp.caPem).toString('base64') } }],
-    users: [{ name: SA, user: { token: review.status.token } }],
-    contexts: [{ name: 'e2e', context: { cluster: 'e2e', user: SA } }],
-    'current-context': 'e2e',
-  }), { mode: 0o600 })
+  kubeconfig = await serviceAccountKubeconfig(cp, NS, SA, dir)
 })
 t.teardown(async () => {
   await cp?.stop()

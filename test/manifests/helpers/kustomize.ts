@@ -98,6 +98,7 @@ export const PLURALS: Record<string, string> = {
   ServiceAccount: 'serviceaccounts',
   Service: 'services',
   Secret: 'secrets',
+  ConfigMap: 'configmaps',
   Deployment: 'deployments',
   PodDisruptionBudget: 'poddisruptionbudgets',
   NetworkPolicy: 'networkpolicies',
