@@ -43,13 +43,15 @@ export interface RunOptions {
   streamStderr?: boolean
 }
 
-/** Thrown by run() when a command exits non-zero; `code` is its exit status. */
+/** Thrown by run() when a command exits non-zero; `code` is its exit status, with its whole output. */
 export class CommandError extends Error {
   readonly code: number | null
+  readonly stdout: string
   readonly stderr: string
-  constructor(message: string, code: number | null, stderr: string) {
+  constructor(message: string, code: number | null, stdout: string, stderr: string) {
     super(message)
     this.code = code
+    this.stdout = stdout
     this.stderr = stderr
   }
 }
@@ -75,7 +77,7 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
     child.on('close', (code, signal) => {
       clearTimeout(timer)
       if (code === 0) resolve({ stdout, stderr })
-      else reject(new CommandError(`${cmd} ${shown.slice(0, 300)} ${signal ? `was killed (${signal})` : `exited ${code}`}:\n${(stderr || stdout).slice(-3000)}`, code, stderr))
+      else reject(new CommandError(`${cmd} ${shown.slice(0, 300)} ${signal ? `was killed (${signal})` : `exited ${code}`}:\n${(stderr || stdout).slice(-3000)}`, code, stdout, stderr))
     })
     child.stdin!.end(options.input ?? '')
   })
