@@ -45,9 +45,9 @@ t.test('inject: documents in order, others byte for byte, templates injected', a
   t.equal(parts[0], SERVICE, 'an untouched document comes out byte for byte, comments included')
   t.equal(parts[2], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n')
   const injected = parse(parts[1]!)
-  t.equal(injected.spec.template.spec.initContainers[0].name, 'init-config')
+  t.equal(injected.spec.template.spec.initContainers[1].name, 'init-config', "after the pod's own init containers")
   t.equal(injected.spec.template.metadata.annotations['openclaw.ai/token-sync-status'], 'injected')
-  t.equal(injected.spec.template.spec.initContainers[1].name, 'init-skills')
+  t.equal(injected.spec.template.spec.initContainers[0].name, 'init-skills')
 })
 
 t.test('inject: JSON in, JSON out; Lists and CronJobs', async (t) => {
@@ -63,9 +63,9 @@ t.test('inject: JSON in, JSON out; Lists and CronJobs', async (t) => {
   const result = run(['inject', '-f', '-'], JSON.stringify(list))
   t.equal(result.code, 0, result.stderr)
   const out = JSON.parse(result.stdout)
-  t.equal(out.items[0].spec.jobTemplate.spec.template.spec.initContainers[0].name, 'init-config')
+  t.equal(out.items[0].spec.jobTemplate.spec.template.spec.initContainers[1].name, 'init-config')
   t.equal(out.items[0].spec.jobTemplate.spec.template.metadata.annotations['openclaw.ai/token-sync-status'], 'injected', 'a template without metadata gets it')
-  t.equal(out.items[1].spec.initContainers[0].name, 'init-config')
+  t.equal(out.items[1].spec.initContainers[1].name, 'init-config')
 })
 
 t.test('inject: template metadata that is null, or an alias, is edited in place only', async (t) => {
@@ -142,7 +142,7 @@ t.test('explain: text and json', async (t) => {
   const json = run(['explain', '-f', '-', '-o', 'json'], input)
   const report = JSON.parse(json.stdout)
   t.match(report, [
-    { document: 1, kind: 'Deployment', action: 'inject', path: '/spec/template', added: { initContainer: 'init-config', configPath: '/home/node/.openclaw/openclaw.json' } },
+    { document: 1, kind: 'Deployment', action: 'inject', path: '/spec/template', added: { initContainer: 'init-config', configPath: 'resolved in the pod' } },
     { document: 2, kind: 'Pod', action: 'skip', code: 'not-openclaw' },
   ])
 })

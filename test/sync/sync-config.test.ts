@@ -332,8 +332,9 @@ t.test('invalid settings: exit 2 with one clear line, nothing touched, even with
   const cases: Array<[Env, RegExp]> = [
     [{ OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_MODE: 'plaintext', OPENCLAW_INJECTOR_ON_ERROR: 'warn' }, /OPENCLAW_INJECTOR_MODE must be one of sync, ref, not "plaintext"/],
     [{ OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_ON_ERROR: 'ignore' }, /OPENCLAW_INJECTOR_ON_ERROR must be one of fail, warn, not "ignore"/],
-    [{ OPENCLAW_INJECTOR_ON_ERROR: 'warn' }, /OPENCLAW_CONFIG_PATH must be an absolute path/],
-    [{ OPENCLAW_CONFIG_PATH: 'openclaw.json' }, /OPENCLAW_CONFIG_PATH must be an absolute path/],
+    [{ OPENCLAW_INJECTOR_ON_ERROR: 'warn' }, /OPENCLAW_CONFIG_PATH, OPENCLAW_STATE_DIR, OPENCLAW_HOME and HOME are all unset/],
+    [{ OPENCLAW_CONFIG_PATH: 'openclaw.json' }, /the config path from OPENCLAW_CONFIG_PATH must be an absolute path/],
+    [{ OPENCLAW_STATE_DIR: 'state' }, /the config path from OPENCLAW_STATE_DIR must be an absolute path/],
   ]
   for (const [env, re] of cases) {
     const r = runSync(t, { OPENCLAW_GATEWAY_TOKEN: TOKEN, ...env })
