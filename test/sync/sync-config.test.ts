@@ -8,6 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import { reachableCopy, reachableNode } from '../helpers/reachable.ts'
 
 const SCRIPT = fileURLToPath(new URL('../../src/sync/sync-config.cjs', import.meta.url))
 const { parseJson5 } = createRequire(import.meta.url)(SCRIPT) as { parseJson5: (text: string) => unknown }
@@ -43,17 +44,21 @@ function assertNoLeak(t: Test, r: Run, extra: string[] = []): void {
 // Exactly this environment and nothing else: not the developer's shell (an OPENCLAW_GATEWAY_TOKEN
 // there would change every result), and not the NODE_OPTIONS that tap adds to every child it sees
 // spawned, which is why the script is started through `env -i`.
-function cleanCommand(env: Env, args: string[]): [string, string[]] {
+function cleanCommand(env: Env, args: string[], node = process.execPath): [string, string[]] {
   const pairs = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`)
-  return ['/usr/bin/env', ['-i', ...pairs, process.execPath, ...args]]
+  return ['/usr/bin/env', ['-i', ...pairs, node, ...args]]
 }
 
 // JSON5_FROM defaults to an empty directory: the built-in reader.
 function runSync(t: Test, env: Env, opts: { evalMode?: boolean; uid?: number; gid?: number; leakExtra?: string[] } = {}): Run {
   const emptyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-empty-'))
   try {
-    const args = opts.evalMode ? ['-e', fs.readFileSync(SCRIPT, 'utf8')] : [SCRIPT]
-    const [cmd, argv] = cleanCommand({ PATH: process.env.PATH, OPENCLAW_INJECTOR_JSON5_FROM: emptyDir, ...env }, args)
+    // Another uid cannot reach the checkout's node or script when the checkout's parents are private.
+    const otherUid = opts.uid !== undefined
+    const script = otherUid ? reachableCopy(SCRIPT) : SCRIPT
+    const args = opts.evalMode ? ['-e', fs.readFileSync(SCRIPT, 'utf8')] : [script]
+    if (otherUid) fs.chmodSync(emptyDir, 0o755)
+    const [cmd, argv] = cleanCommand({ PATH: process.env.PATH, OPENCLAW_INJECTOR_JSON5_FROM: emptyDir, ...env }, args, otherUid ? reachableNode() : process.execPath)
     const r = spawnSync(cmd, argv, {
       encoding: 'utf8',
       timeout: 20_000,
