@@ -599,3 +599,93 @@ t.test('built-in JSON5 reader', (t) => {
   }
   t.end()
 })
+
+// ---------------------------------------------------------------------------------------------
+// OpenClaw's auth modes (issue 11): which credential is written for each gateway.auth.mode.
+// Rules checked against the real gateway 2026.9.6 in test/openclaw/facts.test.ts.
+type AuthCase = { authMode: string | undefined; token: boolean; password: boolean }
+const authCases: AuthCase[] = [
+  { authMode: undefined, token: true, password: false },
+  { authMode: 'token', token: true, password: false },
+  { authMode: 'password', token: true, password: true },
+  { authMode: 'none', token: true, password: false },
+  { authMode: 'trusted-proxy', token: false, password: true },
+]
+for (const c of authCases) {
+  t.test(`auth mode ${c.authMode ?? '(unset)'}: token ${c.token ? 'written' : 'never written'}`, (t) => {
+    const dir = tempDir(t)
+    const auth: Record<string, string> = c.authMode === undefined ? {} : { mode: c.authMode }
+    const file = writeConfig(dir, json({ gateway: { mode: 'local', auth: c.password ? { ...auth, password: OLD_PASSWORD } : auth } }))
+    const env: Env = { OPENCLAW_CONFIG_PATH: file, OPENCLAW_GATEWAY_TOKEN: TOKEN, ...(c.password ? { OPENCLAW_GATEWAY_PASSWORD: PASSWORD } : {}) }
+    const r = runSync(t, env)
+    t.equal(r.status, 0, r.stderr)
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8'))
+    t.equal(doc.gateway.auth.token, c.token ? TOKEN : undefined, 'gateway.auth.token')
+    t.equal(doc.gateway.remote?.token, c.token ? TOKEN : undefined, 'gateway.remote.token')
+    if (c.password) t.equal(doc.gateway.auth.password, PASSWORD, 'the password is written in every mode that has one')
+    const skipped = lines(r.stdout).filter((l) => /token not written/.test(l))
+    t.same(skipped, c.token ? [] : ['openclaw-injector: token not written: gateway.auth.mode is trusted-proxy, which refuses a shared token'], 'one line saying why')
+    t.end()
+  })
+}
+
+t.test('trusted-proxy seed: copied without a token', (t) => {
+  const dir = tempDir(t)
+  const seed = path.join(dir, 'seed.json')
+  fs.writeFileSync(seed, json({ gateway: { mode: 'local', auth: { mode: 'trusted-proxy', trustedProxy: { userHeader: 'x-user' } } } }))
+  const file = path.join(dir, 'state', 'openclaw.json')
+  const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_SEED_PATH: seed, OPENCLAW_GATEWAY_TOKEN: TOKEN })
+  t.equal(r.status, 0, r.stderr)
+  t.notMatch(fs.readFileSync(file, 'utf8'), /token/)
+  t.end()
+})
+
+t.test('redaction placeholders in the file are stale values, overwritten', (t) => {
+  for (const stale of ['__OPENCLAW_REDACTED__', '***', 'REDACTED', '[redacted]', 'change-me-now', '', 'undefined']) {
+    const dir = tempDir(t)
+    const file = writeConfig(dir, json({ gateway: { mode: 'local', auth: { mode: 'token', token: stale }, remote: { token: stale } } }))
+    const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_GATEWAY_TOKEN: TOKEN })
+    t.equal(r.status, 0, `${show(stale)}: ${r.stderr}`)
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8'))
+    t.same([doc.gateway.auth.token, doc.gateway.remote.token], [TOKEN, TOKEN], `${show(stale)} overwritten`)
+  }
+  t.end()
+})
+
+// ---------------------------------------------------------------------------------------------
+// A config path only the pod knows: the script resolves it as OpenClaw does, and writes only
+// through one of the gateway's writable mounts (OPENCLAW_INJECTOR_STATE_MOUNT_<n>).
+t.test('config path resolved in the pod, as OpenClaw resolves it', (t) => {
+  const dir = tempDir(t)
+  const mount = path.join(dir, 'state')
+  fs.mkdirSync(mount)
+  const cases: { name: string; env: Env; file: string }[] = [
+    { name: 'OPENCLAW_CONFIG_PATH wins', env: { OPENCLAW_CONFIG_PATH: `${mount}/a/conf.json`, OPENCLAW_STATE_DIR: `${mount}/b`, HOME: dir }, file: `${mount}/a/conf.json` },
+    { name: 'then OPENCLAW_STATE_DIR', env: { OPENCLAW_STATE_DIR: `${mount}/b`, OPENCLAW_HOME: dir, HOME: '/' }, file: `${mount}/b/openclaw.json` },
+    { name: 'then OPENCLAW_HOME', env: { OPENCLAW_HOME: mount, HOME: '/' }, file: `${mount}/.openclaw/openclaw.json` },
+    { name: 'then HOME', env: { HOME: mount }, file: `${mount}/.openclaw/openclaw.json` },
+    { name: '~ is the home', env: { OPENCLAW_STATE_DIR: '~/s', HOME: mount }, file: `${mount}/s/openclaw.json` },
+  ]
+  for (const c of cases) {
+    fs.rmSync(mount, { recursive: true, force: true })
+    fs.mkdirSync(mount)
+    fs.mkdirSync(path.dirname(c.file), { recursive: true })
+    writeConfig(path.dirname(c.file), '{}')
+    if (path.basename(c.file) !== 'openclaw.json') fs.renameSync(path.join(path.dirname(c.file), 'openclaw.json'), c.file)
+    const r = runSync(t, { ...c.env, OPENCLAW_INJECTOR_STATE_MOUNT_0: mount, OPENCLAW_GATEWAY_TOKEN: TOKEN })
+    t.equal(r.status, 0, `${c.name}: ${r.stderr}`)
+    t.match(r.stdout, new RegExp(`config path ${c.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(from [A-Z_]+, resolved in the pod\\)`), `${c.name}: says which file`)
+    t.equal(JSON.parse(fs.readFileSync(c.file, 'utf8')).gateway?.auth?.token, TOKEN, `${c.name}: written there`)
+  }
+  t.end()
+})
+
+t.test('config path resolved in the pod but on none of the gateway volumes: nothing written, exit 0', (t) => {
+  const dir = tempDir(t)
+  const elsewhere = path.join(dir, 'root-fs', '.openclaw')
+  const r = runSync(t, { HOME: path.join(dir, 'root-fs'), OPENCLAW_INJECTOR_STATE_MOUNT_0: path.join(dir, 'state'), OPENCLAW_GATEWAY_TOKEN: TOKEN })
+  t.equal(r.status, 0, r.stderr)
+  t.match(r.stdout, /is on none of the gateway's writable volumes .*; nothing to sync/)
+  t.notOk(fs.existsSync(elsewhere), 'no directory created outside the volumes')
+  t.end()
+})
