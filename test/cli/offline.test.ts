@@ -201,7 +201,7 @@ t.test('StatefulSet: decided as the webhook decides on the pod the controller cr
     const out = JSON.parse(injected.stdout)
     t.same(out.spec.template.spec.volumes, shape.template.spec.volumes, `${shape.name}: the template's volumes untouched (the controller adds the claim's)`)
     const fromTemplate = controllerPod(out.spec.template)
-    t.same(fromTemplate.spec.initContainers, webhook.pod.spec?.initContainers, `${shape.name}: the controller's pod from the injected template is the webhook's pod`)
+    t.same((fromTemplate.spec as { initContainers?: unknown }).initContainers, webhook.pod.spec?.initContainers, `${shape.name}: the controller's pod from the injected template is the webhook's pod`)
     t.equal(mutatePod(fromTemplate as never, defaultSettings().engine).decision.code, 'already-injected', `${shape.name}: the webhook leaves it alone`)
   }
 })

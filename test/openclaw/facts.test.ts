@@ -40,7 +40,7 @@ async function refusedAtStart(t: T, label: string, config: object, env: Record<s
   const home = path.join(dir, 'home')
   mkdirSync(home, { recursive: true })
   try {
-    const gw = await startGateway(oc, { env: cleanEnv(oc, { HOME: home, OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: path.join(state, 'openclaw.json'), ...env }), cwd: dir, logFile: path.join(dir, 'gateway.log'), readyTimeoutMs: 60_000 })
+    const gw = await startGateway(oc, { env: cleanEnv(oc, { HOME: home, OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: path.join(state, 'openclaw.json'), ...env }), cwd: dir, logFile: path.join(dir, 'gateway.log'), readyTimeoutMs: 180_000 })
     onTeardown(dir, () => gw.stop())
     await gw.stop()
     return undefined
