@@ -62,8 +62,10 @@ export function buildInitContainer(spec: InitContainerSpec): Container {
   )
   if (seed !== undefined) env.push({ name: 'OPENCLAW_INJECTOR_SEED_PATH', value: seed.filePath })
   if (spec.configPath === undefined) spec.mounts.forEach((m, i) => env.push({ name: `${STATE_MOUNT_ENV_PREFIX}${i}`, value: m.mount.mountPath }))
-  // The gateway's envFrom may carry NODE_OPTIONS meant for it (--require of its own files, heap sizes).
-  if (spec.envSources.envFrom.length > 0) env.push({ name: 'NODE_OPTIONS', value: '' })
+  // The gateway's envFrom may carry NODE_OPTIONS meant for it (--require of its own files, heap
+  // sizes). An entry without a value is the empty string, and env wins over envFrom; written as
+  // the API server stores it (it drops an empty value).
+  if (spec.envSources.envFrom.length > 0) env.push({ name: 'NODE_OPTIONS' })
   for (const entry of [...spec.credentials.map((e) => structuredClone(e)), ...spec.envSources.env]) {
     if (!env.some((e) => e.name === entry.name)) env.push(entry)
   }

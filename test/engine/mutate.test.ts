@@ -70,7 +70,7 @@ t.test("the chart's pod", async (t) => {
   })
   t.notOk(env(init, 'OPENCLAW_CONFIG_PATH'), 'the envFrom Secret may define the path variables: resolved in the pod')
   t.same(init.envFrom, [{ secretRef: { name: 'openclaw-gateway-token' } }], "the gateway's envFrom, copied")
-  t.equal(env(init, 'NODE_OPTIONS')?.value, '', "the gateway's NODE_OPTIONS do not reach the sync script")
+  t.same(env(init, 'NODE_OPTIONS'), { name: 'NODE_OPTIONS' }, "the gateway's NODE_OPTIONS do not reach the sync script (an entry without a value is empty)")
   t.equal(env(init, 'OPENCLAW_INJECTOR_STATE_MOUNT_0')?.value, '/home/node/.openclaw')
   t.equal(env(init, 'OPENCLAW_INJECTOR_STATE_MOUNT_1')?.value, '/tmp')
   t.equal(env(init, 'OPENCLAW_INJECTOR_SEED_PATH')?.value, '/openclaw-injector/seed/openclaw.json')
