@@ -10,6 +10,10 @@ import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { reachableCopy, reachableNode } from '../helpers/reachable.ts'
 
+// Some 250 runs of the real node: 15-20 s on an idle 2-core machine, well past tap's default
+// 30 s per file when the machine is busy.
+t.setTimeout(5 * 60_000)
+
 const SCRIPT = fileURLToPath(new URL('../../src/sync/sync-config.cjs', import.meta.url))
 const { parseJson5 } = createRequire(import.meta.url)(SCRIPT) as { parseJson5: (text: string) => unknown }
 
