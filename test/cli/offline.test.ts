@@ -7,6 +7,8 @@ import { parse } from 'yaml'
 import { chartPod } from '../helpers/pods.ts'
 
 const cli = new URL('../../dist/cli.js', import.meta.url).pathname
+// Some 40 runs of the built CLI, each a fresh node: past tap's default 30 s per file on a busy machine.
+t.setTimeout(5 * 60_000)
 
 function run(args: string[], input?: string) {
   const result = spawnSync(process.execPath, [cli, ...args], { input, encoding: 'utf8' })
