@@ -55,7 +55,7 @@ t.test('quantities, ports and whole numbers are strict', async (t) => {
   t.equal(quantityValue('128Mi'), 128 * 2 ** 20)
   t.equal(quantityValue('200m'), 0.2)
   t.equal(quantityValue('1e3'), 1000)
-  t.throws(() => loadSettings({ env: { OPENCLAW_INJECTOR_CPU_REQUEST: '500m' } }), /--cpu-request 500m is more than --cpu-limit 200m/)
+  t.throws(() => loadSettings({ env: { OPENCLAW_INJECTOR_CPU_REQUEST: '1' } }), /--cpu-request 1 is more than --cpu-limit 500m/)
   t.throws(() => loadSettings({ flags: { 'memory-request': '1Gi', 'memory-limit': '512Mi' } }), /--memory-request 1Gi is more than --memory-limit 512Mi/)
   for (const bad of ['', ' ', '8443.5', '0x10']) t.throws(() => loadSettings({ env: { OPENCLAW_INJECTOR_PORT: bad } }), /OPENCLAW_INJECTOR_PORT: expected a port number/, JSON.stringify(bad))
   t.equal(loadSettings({ env: { OPENCLAW_INJECTOR_PORT: '0' } }).server.port, 0, 'port 0 stays: any free port, for tests')

@@ -31,7 +31,9 @@ function describe(t: TemplateResult): string {
   for (const reason of decision.reasons) lines.push(`  because ${reason}`)
   for (const warning of decision.warnings) lines.push(`  warning: ${warning}`)
   if (summary !== undefined) {
-    lines.push(`  adds init container ${summary.initContainer} (image ${summary.image}, mode ${summary.mode}) syncing ${summary.configPath} on volume ${summary.stateVolume}`)
+    lines.push(`  adds init container ${summary.initContainer} at initContainers[${summary.initPosition}] (image ${summary.image}, mode ${summary.mode}, runs as ${summary.runAs}) syncing ${summary.configPath === "resolved in the pod" ? "the config path resolved in the pod" : summary.configPath} on volume ${summary.stateVolume}`)
+    const { requests, limits } = summary.resources
+    lines.push(`  with requests cpu ${requests.cpu}, memory ${requests.memory}; limits cpu ${limits.cpu}, memory ${limits.memory}`)
     if (summary.gatewayEnvAdded.length > 0) lines.push(`  adds env to container ${summary.gatewayContainer}: ${summary.gatewayEnvAdded.join(', ')}`)
     if (summary.configPathWiredInto.length > 0) lines.push(`  adds OPENCLAW_CONFIG_PATH to containers: ${summary.configPathWiredInto.join(', ')}`)
     if (summary.volumesAdded.length > 0) lines.push(`  adds volumes: ${summary.volumesAdded.join(', ')}`)

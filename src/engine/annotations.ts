@@ -8,6 +8,13 @@ export const ANNOTATIONS = {
   passwordSecret: 'openclaw.ai/gateway-password-secret',
   syncImage: 'openclaw.ai/sync-image',
   mode: 'openclaw.ai/token-sync-mode',
+  /** `first` or `last` (the default): where the injected init container goes among the pod's own. */
+  initPosition: 'openclaw.ai/init-position',
+  /** Kubernetes quantities overriding the injected container's requests and limits. */
+  syncCpuRequest: 'openclaw.ai/sync-cpu-request',
+  syncCpuLimit: 'openclaw.ai/sync-cpu-limit',
+  syncMemoryRequest: 'openclaw.ai/sync-memory-request',
+  syncMemoryLimit: 'openclaw.ai/sync-memory-limit',
   /** Written by the engine. */
   status: 'openclaw.ai/token-sync-status',
   /** Written by the engine: the openclaw-injector version that injected the pod. */

@@ -1,5 +1,5 @@
 // What the engine can know about a container's environment before the pod runs.
-import type { V1EnvVar } from '@kubernetes/client-node'
+import type { V1EnvFromSource, V1EnvVar } from '@kubernetes/client-node'
 import type { Container } from './types.ts'
 import { listOf, objectsOf } from './shape.ts'
 
@@ -55,4 +55,50 @@ function resolveEntry(entry: V1EnvVar, known: Map<string, EnvValue>, hasEnvFrom:
     return match
   })
   return dynamic ? { kind: 'dynamic', entry } : { kind: 'literal', value }
+}
+
+/**
+ * Whether one of the container's envFrom sources can define `name`: its prefix is a proper
+ * prefix of the name. Which keys a ConfigMap or Secret holds is only known at run time.
+ */
+export function envFromMayDefine(container: Container, name: string): boolean {
+  return objectsOf(container.envFrom).some((entry) => {
+    const prefix = typeof entry.prefix === 'string' ? entry.prefix : ''
+    return name.startsWith(prefix) && name.length > prefix.length
+  })
+}
+
+export interface EnvSources {
+  /** The container's env entries that define the names or what their values expand, in order. */
+  env: V1EnvVar[]
+  /** The container's envFrom, whole, when a name may come from it; else empty. */
+  envFrom: V1EnvFromSource[]
+}
+
+/**
+ * What another container needs to see `names` with the values this container sees, as the
+ * kubelet builds them: each env entry defining a name, the entries their `$(VAR)` references
+ * name (transitively), and the envFrom sources when a name is not defined by env alone.
+ * A `resourceFieldRef` without a containerName refers to the container it is in, so the copy
+ * names this one. Copies, never the container's own objects.
+ */
+export function envSourcesFor(container: Container, names: Iterable<string>): EnvSources {
+  const entries = envEntries(container)
+  const needed = new Set(names)
+  for (let grew = true; grew;) {
+    grew = false
+    for (const entry of entries) {
+      if (!needed.has(entry.name) || typeof entry.value !== 'string') continue
+      for (const ref of referencedNames(entry.value)) if (!needed.has(ref)) (needed.add(ref), (grew = true))
+    }
+  }
+  const env = entries.filter((e) => needed.has(e.name)).map((e) => {
+    const copy = structuredClone(e)
+    const field = copy.valueFrom?.resourceFieldRef
+    if (field !== undefined && field !== null && !field.containerName) field.containerName = container.name
+    return copy
+  })
+  const defined = new Set(entries.map((e) => e.name))
+  const fromEnvFrom = [...needed].some((name) => !defined.has(name) && envFromMayDefine(container, name))
+  return { env, envFrom: fromEnvFrom ? structuredClone(objectsOf(container.envFrom)) : [] }
 }

@@ -5,10 +5,13 @@ import { VERSION } from '../build-info.generated.ts'
 import type { EngineSettings, SyncMode } from '../settings.ts'
 import { ANNOTATIONS } from './annotations.ts'
 import { resolveCredential, type CredentialKind } from './credentials.ts'
-import { hasEnv } from './env.ts'
-import { buildInitContainer, isChartTokenSync, isInjectedContainer } from './init-container.ts'
+import { envSourcesFor, hasEnv } from './env.ts'
+import { resolveIdentity } from './identity.ts'
+import { buildInitContainer, isChartTokenSync, isInjectedContainer, subPathExprNames } from './init-container.ts'
 import { createPatch } from './patch.ts'
-import { configPathThrough, findStateMount, resolveConfigPath } from './paths.ts'
+import { configPathThrough, findStateMount, PATH_VARIABLES, resolveConfigPath, writableMounts, type StateMount } from './paths.ts'
+import { chooseName, initPosition, placeInit, type Placement } from './placement.ts'
+import { syncResources } from './resources.ts'
 import { resolveSeed } from './seed.ts'
 import { imageMatches } from './images.ts'
 import { containersOf, findGateway, selectPod } from './selection.ts'
@@ -48,15 +51,29 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
 
   const configPath = resolveConfigPath(gateway, settings.defaultHome)
   if (!configPath.ok) return skip('config-path-unknown', configPath.reason)
-  reasons.push(configPath.reason)
-  const state = findStateMount(pod, gateway, configPath.value)
-  if (!state.ok) return skip('no-state-volume', state.reason)
-  reasons.push(state.reason)
+  const knownPath = configPath.value.known ? configPath.value.path : undefined
+  let mounts: StateMount[]
+  let state: StateMount | undefined
+  if (knownPath !== undefined) {
+    reasons.push(configPath.reason)
+    const found = findStateMount(pod, gateway, knownPath)
+    if (!found.ok) return skip('no-state-volume', found.reason)
+    reasons.push(found.reason)
+    state = found.value
+    mounts = [found.value]
+  } else {
+    mounts = writableMounts(pod, gateway)
+    if (mounts.length === 0) return skip('no-state-volume', `${configPath.reason}, and container ${gateway.name} mounts no writable volume the config could be on`)
+    reasons.push(
+      `${configPath.reason}: the init container gets the same env sources and the writable mounts (${mounts.map((m) => m.volume.name).join(', ')}) and resolves the config path in the pod as OpenClaw does; the gateway's env is left as it is`,
+    )
+  }
 
   const seed = resolveSeed(pod)
   if (!seed.ok) return skip('bad-annotation', seed.reason)
   if (seed.seed !== undefined) reasons.push(seed.seed.description)
 
+  const mode = syncMode(annotations[ANNOTATIONS.mode], settings.mode, warnings)
   const credentials: V1EnvVar[] = []
   const gatewayEnv: V1EnvVar[] = []
   const found: Partial<Record<'token' | 'password', string>> = {}
@@ -70,55 +87,65 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
     reasons.push(source.description)
     found[kind.label] = source.description
     credentials.push(source.env)
-    if (source.addToGateway) gatewayEnv.push(structuredClone(source.env))
+    // Only a SecretRef to the environment needs the variable in the gateway. In sync mode the
+    // file carries the value, and a token in the gateway's env stops a trusted-proxy gateway
+    // ("trusted-proxy and token auth are mutually exclusive", OpenClaw 2026.9.6).
+    if (source.addToGateway && mode === 'ref') gatewayEnv.push(structuredClone(source.env))
   }
   if (credentials.length === 0) {
     warnings.push(`no source for OPENCLAW_GATEWAY_TOKEN or OPENCLAW_GATEWAY_PASSWORD found; the init container only ${seed.seed ? 'copies the seed config' : 'prepares the state directory'}; name a Secret with annotation ${ANNOTATIONS.tokenSecret}`)
   }
 
-  const mode = syncMode(annotations[ANNOTATIONS.mode], settings.mode, warnings)
   const image = syncImage(annotations[ANNOTATIONS.syncImage], settings, gateway, warnings)
   if (image === undefined) return skip('no-image', `container ${gateway.name} has no image to run the sync script with; set annotation ${ANNOTATIONS.syncImage}`)
   const imagePullPolicy = image === gateway.image ? (settings.syncImagePullPolicy || gateway.imagePullPolicy) : settings.syncImagePullPolicy
+  const identity = resolveIdentity(pod, gateway, image, settings)
+  if (!identity.ok) return skip('identity-unknown', identity.reason)
+  reasons.push(identity.reason)
 
-  let name = settings.initContainerName
+  const originalInit = listOf(pod.spec.initContainers)
   let replaceIndex = -1
-  const sameName = initContainers.findIndex((c) => c.name === name)
-  if (sameName !== -1) {
-    const existing = initContainers[sameName] as Container
-    if (isChartTokenSync(existing)) {
-      if (settings.legacy === 'keep') {
-        warnings.push(`init container ${name} is the Helm chart's own token sync; the pod is left as it is (setting legacy: replace swaps it for openclaw-injector's)`)
-        return skip('legacy-chart-sync', `the pod carries the Helm chart's token-sync workaround in init container ${name}`)
-      }
-      replaceIndex = sameName
-      reasons.push(`replaces the Helm chart's token-sync init container ${name} (legacy: replace)`)
-    } else {
-      name = settings.fallbackInitContainerName
-      if (initContainers.some((c) => c.name === name)) return skip('name-conflict', `init containers ${settings.initContainerName} and ${name} both exist and are not openclaw-injector's`)
-      reasons.push(`init container ${settings.initContainerName} belongs to the pod, so the injected one is named ${name}`)
+  const legacyIndex = initContainers.findIndex((c) => c.name === settings.initContainerName && isChartTokenSync(c))
+  if (legacyIndex !== -1) {
+    if (settings.legacy === 'keep') {
+      warnings.push(`init container ${settings.initContainerName} is the Helm chart's own token sync; the pod is left as it is (setting legacy: replace swaps it for openclaw-injector's)`)
+      return skip('legacy-chart-sync', `the pod carries the Helm chart's token-sync workaround in init container ${settings.initContainerName}`)
     }
+    replaceIndex = originalInit.indexOf(initContainers[legacyIndex] as Container)
+    reasons.push(`replaces the Helm chart's token-sync init container ${settings.initContainerName} in place (legacy: replace)`)
   }
+  const nameChoice = chooseName(pod, settings.initContainerName, settings.fallbackInitContainerName, replaceIndex === -1 ? undefined : settings.initContainerName)
+  if (!nameChoice.ok) return skip('name-conflict', nameChoice.reason)
+  const name = nameChoice.name
+  if (nameChoice.reason !== undefined) reasons.push(nameChoice.reason)
 
+  const position = initPosition(annotations[ANNOTATIONS.initPosition], warnings)
+  const placement: Placement = replaceIndex === -1 ? placeInit(initContainers, position, name) : { index: replaceIndex, reason: `init container ${name} takes the legacy container's place` }
+  reasons.push(placement.reason)
+
+  const resources = syncResources(pod, annotations, settings, warnings)
+  reasons.push(resources.reason)
+
+  const pathNames = knownPath === undefined ? [...PATH_VARIABLES] : []
   const initContainer = buildInitContainer({
     name,
     image,
     imagePullPolicy,
-    configPath: configPath.value,
-    state: state.value,
+    ...(knownPath === undefined ? {} : { configPath: knownPath }),
+    mounts,
     seed: seed.seed,
     mode,
     credentials,
-    gateway,
-    pod,
+    envSources: envSourcesFor(gateway, [...pathNames, ...subPathExprNames(mounts)]),
+    identity,
+    resources: resources.resources,
     settings,
   })
 
-  if (!hasEnv(gateway, 'OPENCLAW_CONFIG_PATH')) gatewayEnv.unshift({ name: 'OPENCLAW_CONFIG_PATH', value: configPath.value })
+  // A config path known now is pinned in the gateway (a uid without a passwd entry gets HOME=/,
+  // which would move OpenClaw's default); one only the pod knows is left to the pod.
+  if (knownPath !== undefined && !hasEnv(gateway, 'OPENCLAW_CONFIG_PATH')) gatewayEnv.unshift({ name: 'OPENCLAW_CONFIG_PATH', value: knownPath })
   const gatewayEnvAdded = gatewayEnv.filter((entry) => !hasEnv(gateway, entry.name))
-  if (gatewayEnvAdded.length > 0 && objectsOf(gateway.envFrom).some((e) => e.configMapRef)) {
-    warnings.push(`container ${gateway.name} takes env from a ConfigMap, which the webhook cannot read; the ${gatewayEnvAdded.map((e) => e.name).join(', ')} added here take precedence over it`)
-  }
 
   // Every other OpenClaw container that mounts the state (a CLI sidecar, say) is pinned to
   // the same file, through its own mount of the volume.
@@ -128,15 +155,18 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
     if (c === gateway) {
       return gatewayEnvAdded.length === 0 ? c : { ...c, env: [...listOf(c.env), ...gatewayEnvAdded] }
     }
+    if (knownPath === undefined || state === undefined) return c
     if (c === null || typeof c !== 'object' || !imageMatches(c.image, settings.imagePattern) || hasEnv(c, 'OPENCLAW_CONFIG_PATH')) return c
-    const seen = configPathThrough(c, state.value, configPath.value)
+    const seen = configPathThrough(c, state, knownPath)
     if (seen === undefined) return c
     wired.push(c.name)
     return { ...c, env: [...listOf(c.env), { name: 'OPENCLAW_CONFIG_PATH', value: seen }] }
   })
   if (mutatedContainers.some((c, i) => c !== (pod.spec?.containers as Container[])[i])) mutatedSpec.containers = mutatedContainers
-  const originalInit = listOf(pod.spec.initContainers)
-  mutatedSpec.initContainers = replaceIndex === -1 ? [initContainer, ...originalInit] : originalInit.map((c, i) => (i === replaceIndex ? initContainer : c))
+  mutatedSpec.initContainers =
+    replaceIndex === -1
+      ? [...originalInit.slice(0, originalIndex(originalInit, initContainers, placement.index)), initContainer, ...originalInit.slice(originalIndex(originalInit, initContainers, placement.index))]
+      : originalInit.map((c, i) => (i === replaceIndex ? initContainer : c))
   if (seed.seed?.added) mutatedSpec.volumes = [...listOf(pod.spec.volumes), seed.seed.volume]
 
   const mutated: Pod = {
@@ -151,9 +181,12 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
   const summary: InjectionSummary = {
     gatewayContainer: gateway.name,
     initContainer: name,
+    initPosition: placement.index,
     image,
-    configPath: configPath.value,
-    stateVolume: state.value.volume.name,
+    configPath: knownPath ?? 'resolved in the pod',
+    stateVolume: mounts.map((m) => m.volume.name).join(', '),
+    runAs: identity.runAsUser === undefined ? `the USER of image ${image}` : `uid ${identity.runAsUser}${identity.runAsGroup === undefined ? '' : `, gid ${identity.runAsGroup}`}`,
+    resources: resources.resources,
     mode,
     gatewayEnvAdded: gatewayEnvAdded.map((e) => e.name),
     configPathWiredInto: wired,
@@ -164,6 +197,15 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
   if (found.password !== undefined) summary.password = found.password
 
   return { decision: { action: 'inject', code: 'injected', reasons, warnings }, pod: mutated, patch: createPatch(pod, mutated), summary }
+}
+
+/**
+ * The index in the raw initContainers list (which may hold nulls the engine skips) before which
+ * the element at `index` of the cleaned list stands; the end when `index` is past it.
+ */
+function originalIndex(raw: readonly unknown[], cleaned: Container[], index: number): number {
+  if (index >= cleaned.length) return raw.length
+  return raw.indexOf(cleaned[index])
 }
 
 function credentialKinds(settings: EngineSettings): CredentialKind[] {

@@ -2,10 +2,12 @@
 import type { V1EnvVar, V1SecurityContext, V1VolumeMount } from '@kubernetes/client-node'
 import { SYNC_SCRIPT } from '../build-info.generated.ts'
 import type { EngineSettings, SyncMode } from '../settings.ts'
-import { envEntries, referencedNames } from './env.ts'
+import { envEntries, referencedNames, type EnvSources } from './env.ts'
+import type { Identity } from './identity.ts'
+import type { SyncResources } from './resources.ts'
 import { SEED_MOUNT_PATH, type Seed } from './seed.ts'
 import type { StateMount } from './paths.ts'
-import type { Container, Pod } from './types.ts'
+import type { Container } from './types.ts'
 import { listOf } from './shape.ts'
 
 /** Present in every init container the engine made; how it recognises its own work. */
@@ -28,33 +30,52 @@ export interface InitContainerSpec {
   name: string
   image: string
   imagePullPolicy?: string
-  configPath: string
-  state: StateMount
+  /** The config file, when known at admission; undefined: the script resolves it in the pod. */
+  configPath?: string
+  /** The gateway's mounts the init container takes over, at the same paths. */
+  mounts: StateMount[]
   seed?: Seed
   mode: SyncMode
   credentials: V1EnvVar[]
-  gateway: Container
-  pod: Pod
+  /** The gateway's env entries and envFrom the init container needs (path variables, subPathExpr variables). */
+  envSources: EnvSources
+  identity: Extract<Identity, { ok: true }>
+  resources: SyncResources['resources']
   settings: EngineSettings
 }
 
+/** Env names the sync script reads the gateway's writable mount paths from, one per mount. */
+export const STATE_MOUNT_ENV_PREFIX = 'OPENCLAW_INJECTOR_STATE_MOUNT_'
+
+/**
+ * The init container: `node -e <sync script>` with its settings in env, the credentials, and
+ * what it needs of the gateway's env to see the same paths. Inputs are copied, never shared.
+ */
 export function buildInitContainer(spec: InitContainerSpec): Container {
-  const { settings, state, seed } = spec
-  const env: V1EnvVar[] = [
-    { name: 'OPENCLAW_CONFIG_PATH', value: spec.configPath },
+  const { settings, seed } = spec
+  const env: V1EnvVar[] = []
+  if (spec.configPath !== undefined) env.push({ name: 'OPENCLAW_CONFIG_PATH', value: spec.configPath })
+  env.push(
     { name: MARKER_ENV, value: spec.mode },
     { name: 'OPENCLAW_INJECTOR_ON_ERROR', value: settings.onError },
     { name: 'OPENCLAW_INJECTOR_JSON5_FROM', value: settings.json5From },
-  ]
+  )
   if (seed !== undefined) env.push({ name: 'OPENCLAW_INJECTOR_SEED_PATH', value: seed.filePath })
-  for (const entry of [...spec.credentials, ...subPathExprEnv(state.mount, spec.gateway)]) {
+  if (spec.configPath === undefined) spec.mounts.forEach((m, i) => env.push({ name: `${STATE_MOUNT_ENV_PREFIX}${i}`, value: m.mount.mountPath }))
+  // The gateway's envFrom may carry NODE_OPTIONS meant for it (--require of its own files, heap
+  // sizes). An entry without a value is the empty string, and env wins over envFrom; written as
+  // the API server stores it (it drops an empty value).
+  if (spec.envSources.envFrom.length > 0) env.push({ name: 'NODE_OPTIONS' })
+  for (const entry of [...spec.credentials.map((e) => structuredClone(e)), ...spec.envSources.env]) {
     if (!env.some((e) => e.name === entry.name)) env.push(entry)
   }
 
-  const stateMount: V1VolumeMount = { name: state.mount.name, mountPath: state.mount.mountPath }
-  if (state.mount.subPath) stateMount.subPath = state.mount.subPath
-  if (state.mount.subPathExpr) stateMount.subPathExpr = state.mount.subPathExpr
-  const volumeMounts = [stateMount]
+  const volumeMounts: V1VolumeMount[] = spec.mounts.map(({ mount }) => {
+    const copy: V1VolumeMount = { name: mount.name, mountPath: mount.mountPath }
+    if (mount.subPath) copy.subPath = mount.subPath
+    if (mount.subPathExpr) copy.subPathExpr = mount.subPathExpr
+    return copy
+  })
   if (seed !== undefined) volumeMounts.push({ name: seed.volume.name, mountPath: SEED_MOUNT_PATH, readOnly: true })
 
   const container: Container = {
@@ -62,12 +83,10 @@ export function buildInitContainer(spec: InitContainerSpec): Container {
     image: spec.image,
     command: ['node', '-e', SYNC_SCRIPT],
     env,
+    ...(spec.envSources.envFrom.length > 0 ? { envFrom: spec.envSources.envFrom } : {}),
     volumeMounts,
-    resources: {
-      requests: { cpu: settings.cpuRequest, memory: settings.memoryRequest },
-      limits: { cpu: settings.cpuLimit, memory: settings.memoryLimit },
-    },
-    securityContext: securityContext(spec),
+    resources: structuredClone(spec.resources),
+    securityContext: securityContext(spec.identity),
     terminationMessagePolicy: 'FallbackToLogsOnError',
   }
   if (spec.imagePullPolicy) container.imagePullPolicy = spec.imagePullPolicy
@@ -75,34 +94,26 @@ export function buildInitContainer(spec: InitContainerSpec): Container {
 }
 
 /**
- * Restricted-profile settings, with the gateway's identity so the files keep their owner.
- * runAsNonRoot is asserted only where the kubelet can verify it: a known non-zero uid, or the
- * gateway's own assertion on the very same image. The official image's USER is the name `node`,
- * which the kubelet refuses to check against runAsNonRoot.
+ * Restricted-profile settings (Pod Security Standards, "restricted") with the gateway's identity,
+ * so the files keep their owner. runAsNonRoot is asserted only where the kubelet can verify it:
+ * a known non-zero uid, or the gateway's own assertion on the very same image.
  */
-function securityContext(spec: InitContainerSpec): V1SecurityContext {
-  const podContext = spec.pod.spec?.securityContext ?? {}
-  const gatewayContext = spec.gateway.securityContext ?? {}
+function securityContext(identity: InitContainerSpec['identity']): V1SecurityContext {
   const context: V1SecurityContext = {
     allowPrivilegeEscalation: false,
     capabilities: { drop: ['ALL'] },
     readOnlyRootFilesystem: true,
     seccompProfile: { type: 'RuntimeDefault' },
   }
-  const runAsUser = gatewayContext.runAsUser ?? podContext.runAsUser
-  const runAsGroup = gatewayContext.runAsGroup ?? podContext.runAsGroup
-  if (typeof runAsUser === 'number') context.runAsUser = runAsUser
-  if (typeof runAsGroup === 'number') context.runAsGroup = runAsGroup
-  const sameImage = spec.image === spec.gateway.image
-  if ((typeof runAsUser === 'number' && runAsUser !== 0) || (gatewayContext.runAsNonRoot === true && sameImage)) context.runAsNonRoot = true
+  if (identity.runAsUser !== undefined) context.runAsUser = identity.runAsUser
+  if (identity.runAsGroup !== undefined) context.runAsGroup = identity.runAsGroup
+  if (identity.nonRoot) context.runAsNonRoot = true
   return context
 }
 
-/** subPathExpr expands the container's own env, so the variables it names come along. */
-function subPathExprEnv(mount: V1VolumeMount, gateway: Container): V1EnvVar[] {
-  if (!mount.subPathExpr) return []
-  const names = referencedNames(mount.subPathExpr)
-  return envEntries(gateway)
-    .filter((e) => names.has(e.name))
-    .map((e) => structuredClone(e))
+/** The variables the mounts' subPathExpr expand: the kubelet expands them in the container's own env. */
+export function subPathExprNames(mounts: StateMount[]): Set<string> {
+  const names = new Set<string>()
+  for (const { mount } of mounts) if (mount.subPathExpr) for (const name of referencedNames(mount.subPathExpr)) names.add(name)
+  return names
 }

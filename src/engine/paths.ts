@@ -3,44 +3,81 @@
 // else <home>/.openclaw/openclaw.json with home = OPENCLAW_HOME, else HOME.
 import path from 'node:path/posix'
 import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node'
-import { envValue, type EnvValue } from './env.ts'
+import { envFromMayDefine, envValue, type EnvValue } from './env.ts'
 import type { Container, Pod } from './types.ts'
 import { objectsOf } from './shape.ts'
 
 export type Resolved<T> = { ok: true; value: T; reason: string } | { ok: false; reason: string }
 
-export function resolveConfigPath(container: Container, defaultHome: string): Resolved<string> {
-  const name = container.name
+/** The variables OpenClaw's config path depends on, in its order of precedence. */
+export const PATH_VARIABLES = ['OPENCLAW_CONFIG_PATH', 'OPENCLAW_STATE_DIR', 'OPENCLAW_HOME', 'HOME'] as const
+
+/** A path known now, or `runtime`: it depends on a value only the pod will have. */
+export type ConfigPath = { known: true; path: string } | { known: false }
+
+/**
+ * Where the gateway reads openclaw.json, following OpenClaw's order. `known: false` when a
+ * variable that decides it has a value only known in the pod: set from a Secret, ConfigMap or
+ * field, expanding `$(VAR)` from one, or possibly defined by an envFrom source (env wins over
+ * envFrom, so an absent env entry leaves it to envFrom). Errors (`ok: false`): a literal that is
+ * not an absolute path.
+ */
+export function resolveConfigPath(container: Container, defaultHome: string): Resolved<ConfigPath> {
   const home = homeOf(container, defaultHome)
-  const configPath = envValue(container, 'OPENCLAW_CONFIG_PATH')
-  if (configPath !== undefined) return fromEnv(configPath, 'OPENCLAW_CONFIG_PATH', name, home, (p) => p)
-  const stateDir = envValue(container, 'OPENCLAW_STATE_DIR')
-  if (stateDir !== undefined) return fromEnv(stateDir, 'OPENCLAW_STATE_DIR', name, home, (p) => path.join(p, 'openclaw.json'))
+  for (const [variable, toConfig] of [
+    ['OPENCLAW_CONFIG_PATH', (p: string) => p],
+    ['OPENCLAW_STATE_DIR', (p: string) => path.join(p, 'openclaw.json')],
+  ] as const) {
+    const value = envValue(container, variable)
+    if (value !== undefined) return fromEnv(value, variable, container.name, home, toConfig)
+    if (envFromMayDefine(container, variable)) return runtime(`${variable} may come from container ${container.name}'s envFrom (${describeEnvFrom(container)}), which only the pod can read`)
+  }
   if (!home.ok) return home
-  return { ok: true, value: path.join(home.value, '.openclaw', 'openclaw.json'), reason: `config path ${path.join(home.value, '.openclaw', 'openclaw.json')} (${home.reason})` }
+  if (!home.value.known) return { ok: true, value: { known: false }, reason: home.reason }
+  const configPath = path.join(home.value.path, '.openclaw', 'openclaw.json')
+  return { ok: true, value: { known: true, path: configPath }, reason: `config path ${configPath} (${home.reason})` }
 }
 
-function homeOf(container: Container, defaultHome: string): Resolved<string> {
+function runtime(reason: string): Resolved<ConfigPath> {
+  return { ok: true, value: { known: false }, reason }
+}
+
+function describeEnvFrom(container: Container): string {
+  return objectsOf(container.envFrom)
+    .map((e) => (e.configMapRef ? `ConfigMap ${e.configMapRef.name}` : e.secretRef ? `Secret ${e.secretRef.name}` : 'a source'))
+    .join(', ')
+}
+
+function homeOf(container: Container, defaultHome: string): Resolved<ConfigPath> {
   for (const variable of ['OPENCLAW_HOME', 'HOME']) {
     const value = envValue(container, variable)
-    if (value === undefined) continue
-    if (value.kind === 'dynamic') return { ok: false, reason: `${variable} of container ${container.name} is only known at run time; set OPENCLAW_CONFIG_PATH literally` }
+    if (value === undefined) {
+      if (envFromMayDefine(container, variable)) return runtime(`${variable} may come from container ${container.name}'s envFrom (${describeEnvFrom(container)}), which only the pod can read`)
+      continue
+    }
+    if (value.kind === 'dynamic') return runtime(`${variable} of container ${container.name} is only known in the pod (${describeDynamic(value)})`)
     if (!value.value.startsWith('/')) return { ok: false, reason: `${variable} of container ${container.name} is not an absolute path` }
-    return { ok: true, value: path.normalize(value.value), reason: `home from ${variable}` }
+    return { ok: true, value: { known: true, path: path.normalize(value.value) }, reason: `home from ${variable}` }
   }
-  return { ok: true, value: defaultHome, reason: `the image's home ${defaultHome}` }
+  return { ok: true, value: { known: true, path: defaultHome }, reason: `the image's home ${defaultHome}` }
 }
 
-function fromEnv(value: EnvValue, variable: string, container: string | undefined, home: Resolved<string>, toConfig: (p: string) => string): Resolved<string> {
-  if (value.kind === 'dynamic') return { ok: false, reason: `${variable} of container ${container} is only known at run time; set it as a literal value` }
+function describeDynamic(value: EnvValue): string {
+  if (value.kind !== 'dynamic') return 'a literal'
+  return value.entry.valueFrom ? 'set from a Secret, ConfigMap or field' : `expands ${JSON.stringify(value.entry.value)}`
+}
+
+function fromEnv(value: EnvValue, variable: string, container: string | undefined, home: Resolved<ConfigPath>, toConfig: (p: string) => string): Resolved<ConfigPath> {
+  if (value.kind === 'dynamic') return runtime(`${variable} of container ${container} is only known in the pod (${describeDynamic(value)})`)
   let raw = value.value.trim()
   if (raw === '~' || raw.startsWith('~/')) {
     if (!home.ok) return home
-    raw = path.join(home.value, raw.slice(1))
+    if (!home.value.known) return { ok: true, value: { known: false }, reason: `${variable} starts with ~ and ${home.reason}` }
+    raw = path.join(home.value.path, raw.slice(1))
   }
   if (!raw.startsWith('/')) return { ok: false, reason: `${variable} of container ${container} is not an absolute path: ${JSON.stringify(value.value)}` }
   const resolved = toConfig(path.normalize(raw))
-  return { ok: true, value: resolved, reason: `config path ${resolved} (from ${variable})` }
+  return { ok: true, value: { known: true, path: resolved }, reason: `config path ${resolved} (from ${variable})` }
 }
 
 export interface StateMount {
@@ -96,4 +133,21 @@ export function configPathThrough(container: Container, state: StateMount, confi
 /** `/home/node/.openclaw/` and `/home/node//.openclaw` both mean `/home/node/.openclaw`. */
 function normalizeMountPath(mountPath: string): string {
   return path.normalize(mountPath).replace(/(.)\/$/, '$1')
+}
+
+/**
+ * The gateway's mounts a config could be written through, for a config path only the pod
+ * knows: a declared volume that is not a read-only source (configMap, secret, downwardAPI,
+ * projected), mounted without readOnly. Mount order kept.
+ */
+export function writableMounts(pod: Pod, container: Container): StateMount[] {
+  const volumes = objectsOf(pod.spec?.volumes)
+  const result: StateMount[] = []
+  for (const mount of objectsOf(container.volumeMounts)) {
+    if (typeof mount.mountPath !== 'string' || typeof mount.name !== 'string' || mount.readOnly === true) continue
+    const volume = volumes.find((v) => v.name === mount.name)
+    if (volume === undefined || READ_ONLY_SOURCES.some((source) => volume[source] !== undefined && volume[source] !== null)) continue
+    result.push({ mount, volume })
+  }
+  return result
 }

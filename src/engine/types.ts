@@ -28,6 +28,7 @@ export type DecisionCode =
   | 'legacy-chart-sync'
   | 'name-conflict'
   | 'no-image'
+  | 'identity-unknown'
 
 export interface Decision {
   action: Action
@@ -42,9 +43,16 @@ export interface Decision {
 export interface InjectionSummary {
   gatewayContainer: string
   initContainer: string
+  /** Its index among the pod's init containers after injection. */
+  initPosition: number
   image: string
+  /** The config file, or `resolved in the pod` when a value only the pod has decides it. */
   configPath: string
+  /** The volume(s) the init container mounts from the gateway, comma-separated. */
   stateVolume: string
+  /** `uid N, gid M`, or the image's USER. */
+  runAs: string
+  resources: { requests: Record<'cpu' | 'memory', string>; limits: Record<'cpu' | 'memory', string> }
   seed?: { configMap: string; key: string }
   token?: string
   password?: string

@@ -5,6 +5,7 @@
 import jsonpatch from 'fast-json-patch'
 import { isAlias, isMap, isSeq, parseAllDocuments, type Document, type Node } from 'yaml'
 import { mutatePod, type EngineResult, type PatchOperation, type Pod } from '../engine/index.ts'
+import { createPatch } from '../engine/patch.ts'
 import type { EngineSettings } from '../settings.ts'
 
 /** Where each kind keeps its pod template. */
@@ -114,9 +115,41 @@ function visit(doc: unknown, number: number, source: string, path: string, setti
   // `metadata:` with no value is YAML null: as good as absent.
   const metadataMissing = templateMetadata === undefined || templateMetadata === null
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: metadataMissing ? {} : templateMetadata, spec } as Pod
-  const result = mutatePod(pod, settings)
+  const result = kind === 'StatefulSet' ? mutateStatefulSetTemplate(object, pod, settings) : mutatePod(pod, settings)
   const pointer = path + templatePath.map((key) => `/${key}`).join('')
   return [{ document: number, kind, name, namespace: metadata.namespace, path: pointer, result: withTemplatePatch(result, metadataMissing) }]
+}
+
+/**
+ * A StatefulSet's pods carry a volume per volumeClaimTemplate that the template itself does not
+ * declare: the controller adds `{name: <claim>, persistentVolumeClaim: {claimName:
+ * <claim>-<set>-<ordinal>}}` and drops a template volume of the same name
+ * (pkg/controller/statefulset/stateful_set_utils.go, updateStorage). The engine decides on that
+ * pod, as the webhook does when the controller creates it; the template's patch is the same
+ * change without the controller's volumes.
+ */
+function mutateStatefulSetTemplate(set: Record<string, unknown>, template: Pod, settings: EngineSettings): EngineResult {
+  const spec = (set.spec ?? {}) as { volumeClaimTemplates?: unknown }
+  const setName = typeof (set.metadata as { name?: unknown } | undefined)?.name === 'string' ? (set.metadata as { name: string }).name : 'statefulset'
+  const claims = (Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : [])
+    .map((claim) => (claim as { metadata?: { name?: unknown } } | null)?.metadata?.name)
+    .filter((name): name is string => typeof name === 'string' && name !== '')
+  if (claims.length === 0) return mutatePod(template, settings)
+  const claimNames = new Set(claims)
+  const templateVolumes = Array.isArray(template.spec?.volumes) ? template.spec.volumes : []
+  const controllerVolumes = [
+    ...claims.map((name) => ({ name, persistentVolumeClaim: { claimName: `${name}-${setName}-0` } })),
+    ...templateVolumes.filter((v) => !claimNames.has(v?.name)),
+  ]
+  const controllerPod = { ...template, spec: { ...template.spec, volumes: controllerVolumes } } as Pod
+  const result = mutatePod(controllerPod, settings)
+  if (result.patch.length === 0) return { ...result, pod: template }
+  const added = (result.pod.spec?.volumes ?? []).filter((v) => !controllerVolumes.some((c) => c.name === v.name))
+  const mutatedSpec = { ...result.pod.spec } as NonNullable<Pod['spec']>
+  if (template.spec?.volumes !== undefined || added.length > 0) mutatedSpec.volumes = [...templateVolumes, ...added]
+  else delete mutatedSpec.volumes
+  const mutated = { ...result.pod, spec: mutatedSpec }
+  return { ...result, pod: mutated, patch: createPatch(template, mutated) }
 }
 
 /**

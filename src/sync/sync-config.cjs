@@ -48,15 +48,39 @@ function readSettings(env) {
     if (!allowed.includes(v)) throw new Error(`${name} must be one of ${allowed.join(', ')}, not ${JSON.stringify(v)}`)
     return v
   }
-  const configPath = env.OPENCLAW_CONFIG_PATH
-  if (!configPath || !path.isAbsolute(configPath)) throw new Error('OPENCLAW_CONFIG_PATH must be an absolute path')
+  const configPath = configPathOf(env)
   return {
     configPath,
+    configFrom: env.OPENCLAW_CONFIG_PATH ? 'OPENCLAW_CONFIG_PATH' : env.OPENCLAW_STATE_DIR ? 'OPENCLAW_STATE_DIR' : env.OPENCLAW_HOME ? 'OPENCLAW_HOME' : 'HOME',
     seedPath: env.OPENCLAW_INJECTOR_SEED_PATH || '',
     mode: choice('OPENCLAW_INJECTOR_MODE', ['sync', 'ref']),
     onError: choice('OPENCLAW_INJECTOR_ON_ERROR', ['fail', 'warn']),
     json5From: env.OPENCLAW_INJECTOR_JSON5_FROM || '/app',
+    // Set only when the config path was resolved here: the gateway's writable mounts.
+    stateMounts: Object.keys(env).filter((k) => k.startsWith('OPENCLAW_INJECTOR_STATE_MOUNT_')).map((k) => path.normalize(env[k])),
   }
+}
+
+// Where OpenClaw reads its config, as OpenClaw decides it: OPENCLAW_CONFIG_PATH, else
+// $OPENCLAW_STATE_DIR/openclaw.json, else <OPENCLAW_HOME or HOME>/.openclaw/openclaw.json; a
+// leading ~ is that home. The injector sets OPENCLAW_CONFIG_PATH itself when it knew the path at
+// admission; otherwise this container has the gateway's own env sources.
+function configPathOf(env) {
+  const home = env.OPENCLAW_HOME || env.HOME
+  const expand = (name) => {
+    const v = env[name].trim()
+    if (v !== '~' && !v.startsWith('~/')) return v
+    if (!home) throw new Error(`${name} starts with ~ and neither OPENCLAW_HOME nor HOME is set`)
+    return path.join(home, v.slice(1))
+  }
+  let configPath
+  let from
+  if (env.OPENCLAW_CONFIG_PATH) [configPath, from] = [expand('OPENCLAW_CONFIG_PATH'), 'OPENCLAW_CONFIG_PATH']
+  else if (env.OPENCLAW_STATE_DIR) [configPath, from] = [path.join(expand('OPENCLAW_STATE_DIR'), 'openclaw.json'), 'OPENCLAW_STATE_DIR']
+  else if (home) [configPath, from] = [path.join(home, '.openclaw', 'openclaw.json'), env.OPENCLAW_HOME ? 'OPENCLAW_HOME' : 'HOME']
+  else throw new Error('OPENCLAW_CONFIG_PATH, OPENCLAW_STATE_DIR, OPENCLAW_HOME and HOME are all unset')
+  if (!path.isAbsolute(configPath)) throw new Error(`the config path from ${from} must be an absolute path`)
+  return path.normalize(configPath)
 }
 
 // The credentials to sync. Empty means "not provided" (optional secretKeyRef); a placeholder is
@@ -245,7 +269,13 @@ function parseConfig(file, text, parse) {
 // Sets the credentials in doc; returns one log line per credential that changed.
 function applyCredentials(file, doc, creds, mode) {
   const changes = []
+  const authMode = doc.gateway && isObject(doc.gateway.auth) ? doc.gateway.auth.mode : undefined
   for (const c of creds) {
+    if (c.key === 'token' && authMode === 'trusted-proxy') {
+      // OpenClaw 2026.9.6 refuses to start a trusted-proxy gateway that has any token configured.
+      log('token not written: gateway.auth.mode is trusted-proxy, which refuses a shared token')
+      continue
+    }
     const desired = mode === 'ref' ? { source: 'env', provider: 'default', id: c.env } : c.value
     const fields = []
     for (const section of ['auth', 'remote']) {
@@ -346,6 +376,12 @@ function run(settings, env) {
   const creds = readCredentials(env)
   const { configPath, seedPath, mode } = settings
   const stateDir = path.dirname(configPath)
+  if (settings.stateMounts.length) log(`config path ${configPath} (from ${settings.configFrom}, resolved in the pod)`)
+  if (settings.stateMounts.length && !settings.stateMounts.some((m) => m === '/' || stateDir === m || stateDir.startsWith(`${m}/`))) {
+    // The gateway reads a file on no volume: nothing written here would reach it or last.
+    log(`${configPath} is on none of the gateway's writable volumes (${settings.stateMounts.join(', ')}); nothing to sync`)
+    return
+  }
   if (!fs.existsSync(stateDir)) {
     fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 })
     fs.chmodSync(stateDir, 0o700) // whatever the umask says

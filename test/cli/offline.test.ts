@@ -7,6 +7,8 @@ import { parse } from 'yaml'
 import { chartPod } from '../helpers/pods.ts'
 
 const cli = new URL('../../dist/cli.js', import.meta.url).pathname
+// Some 40 runs of the built CLI, each a fresh node: past tap's default 30 s per file on a busy machine.
+t.setTimeout(5 * 60_000)
 
 function run(args: string[], input?: string) {
   const result = spawnSync(process.execPath, [cli, ...args], { input, encoding: 'utf8' })
@@ -45,9 +47,9 @@ t.test('inject: documents in order, others byte for byte, templates injected', a
   t.equal(parts[0], SERVICE, 'an untouched document comes out byte for byte, comments included')
   t.equal(parts[2], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n')
   const injected = parse(parts[1]!)
-  t.equal(injected.spec.template.spec.initContainers[0].name, 'init-config')
+  t.equal(injected.spec.template.spec.initContainers[1].name, 'init-config', "after the pod's own init containers")
   t.equal(injected.spec.template.metadata.annotations['openclaw.ai/token-sync-status'], 'injected')
-  t.equal(injected.spec.template.spec.initContainers[1].name, 'init-skills')
+  t.equal(injected.spec.template.spec.initContainers[0].name, 'init-skills')
 })
 
 t.test('inject: JSON in, JSON out; Lists and CronJobs', async (t) => {
@@ -63,9 +65,9 @@ t.test('inject: JSON in, JSON out; Lists and CronJobs', async (t) => {
   const result = run(['inject', '-f', '-'], JSON.stringify(list))
   t.equal(result.code, 0, result.stderr)
   const out = JSON.parse(result.stdout)
-  t.equal(out.items[0].spec.jobTemplate.spec.template.spec.initContainers[0].name, 'init-config')
+  t.equal(out.items[0].spec.jobTemplate.spec.template.spec.initContainers[1].name, 'init-config')
   t.equal(out.items[0].spec.jobTemplate.spec.template.metadata.annotations['openclaw.ai/token-sync-status'], 'injected', 'a template without metadata gets it')
-  t.equal(out.items[1].spec.initContainers[0].name, 'init-config')
+  t.equal(out.items[1].spec.initContainers[1].name, 'init-config')
 })
 
 t.test('inject: template metadata that is null, or an alias, is edited in place only', async (t) => {
@@ -142,7 +144,7 @@ t.test('explain: text and json', async (t) => {
   const json = run(['explain', '-f', '-', '-o', 'json'], input)
   const report = JSON.parse(json.stdout)
   t.match(report, [
-    { document: 1, kind: 'Deployment', action: 'inject', path: '/spec/template', added: { initContainer: 'init-config', configPath: '/home/node/.openclaw/openclaw.json' } },
+    { document: 1, kind: 'Deployment', action: 'inject', path: '/spec/template', added: { initContainer: 'init-config', configPath: 'resolved in the pod' } },
     { document: 2, kind: 'Pod', action: 'skip', code: 'not-openclaw' },
   ])
 })
@@ -166,4 +168,42 @@ t.test('help and unknown commands', async (t) => {
   t.equal(unknown.code, 2)
   t.match(unknown.stderr, /unknown command "frobnicate"/)
   t.match(run(['version']).stdout, /^\d+\.\d+\.\d+\n$/)
+})
+
+// A StatefulSet's template mounts volumes that only its volumeClaimTemplates declare; the
+// controller adds them to each pod (pkg/controller/statefulset/stateful_set_utils.go).
+t.test('StatefulSet: decided as the webhook decides on the pod the controller creates', async (t) => {
+  const { mutatePod } = await import('../../src/engine/index.ts')
+  const { defaultSettings } = await import('../../src/settings.ts')
+  const template = {
+    metadata: { labels: { 'app.kubernetes.io/name': 'openclaw' } },
+    spec: {
+      securityContext: { fsGroup: 1000 },
+      containers: [{ name: 'openclaw', image: 'ghcr.io/openclaw/openclaw:2026.9.6', envFrom: [{ secretRef: { name: 'openclaw-gateway-token' } }], volumeMounts: [{ name: 'state', mountPath: '/home/node/.openclaw' }] }],
+    },
+  }
+  const shapes: { name: string; template: typeof template & { spec: { volumes?: object[] } } }[] = [
+    { name: 'no template volumes', template },
+    { name: 'other template volumes', template: { ...template, spec: { ...template.spec, volumes: [{ name: 'tmp', emptyDir: {} }] } } },
+    { name: 'a template volume the claim replaces', template: { ...template, spec: { ...template.spec, volumes: [{ name: 'state', emptyDir: {} }] } } },
+  ]
+  for (const shape of shapes) {
+    const set = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'openclaw', namespace: 'agents' }, spec: { serviceName: 'openclaw', selector: { matchLabels: template.metadata.labels }, template: shape.template, volumeClaimTemplates: [{ metadata: { name: 'state' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } } } }] } }
+    const explain = run(['explain', '-f', '-', '-o', 'json'], JSON.stringify(set))
+    t.equal(explain.code, 0, explain.stderr)
+    const [report] = JSON.parse(explain.stdout)
+    t.equal(report.action, 'inject', `${shape.name}: INJECT`)
+    t.equal(report.added.stateVolume, 'state', `${shape.name}: the claim's volume`)
+    // The pod the controller creates from the original template, through the webhook's engine:
+    const controllerPod = (tpl: typeof shape.template) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { ...tpl.metadata, name: 'openclaw-0' }, spec: { ...tpl.spec, volumes: [{ name: 'state', persistentVolumeClaim: { claimName: 'state-openclaw-0' } }, ...(tpl.spec.volumes ?? []).filter((v) => (v as { name: string }).name !== 'state')] } })
+    const webhook = mutatePod(controllerPod(shape.template) as never, defaultSettings().engine)
+    t.equal(webhook.decision.action, 'inject')
+    t.same(report.reasons, webhook.decision.reasons, `${shape.name}: the same reasons as the webhook`)
+    const injected = run(['inject', '-f', '-'], JSON.stringify(set))
+    const out = JSON.parse(injected.stdout)
+    t.same(out.spec.template.spec.volumes, shape.template.spec.volumes, `${shape.name}: the template's volumes untouched (the controller adds the claim's)`)
+    const fromTemplate = controllerPod(out.spec.template)
+    t.same((fromTemplate.spec as { initContainers?: unknown }).initContainers, webhook.pod.spec?.initContainers, `${shape.name}: the controller's pod from the injected template is the webhook's pod`)
+    t.equal(mutatePod(fromTemplate as never, defaultSettings().engine).decision.code, 'already-injected', `${shape.name}: the webhook leaves it alone`)
+  }
 })

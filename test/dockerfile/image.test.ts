@@ -12,6 +12,7 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { reachableNode } from '../helpers/reachable.ts'
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
@@ -209,12 +210,20 @@ function start(image: Image, argv: string[], env: Record<string, string>): Runni
   }
   const [command, ...args] = argv.map(map)
   const [uid, gid] = (image.user ?? '0:0').split(':').map(Number)
-  const child = spawn(command === 'node' ? process.execPath : command!, args, {
-    cwd: path.join(image.rootfs, image.workdir),
-    env: { PATH: baseEnv.PATH, HOME: '/', ...Object.fromEntries(Object.entries({ ...image.env, ...env }).map(([k, v]) => [k, map(v)])) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...(asRoot ? { uid, gid } : {}),
-  })
+  const childEnv: Record<string, string> = { PATH: baseEnv.PATH, HOME: '/', ...Object.fromEntries(Object.entries({ ...image.env, ...env }).map(([k, v]) => [k, map(v)])) }
+  const options = { cwd: path.join(image.rootfs, image.workdir), stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[] }
+  let child: ChildProcess
+  if (asRoot) {
+    // As another uid the checkout may be out of reach (a checkout under a 0700 home): a node
+    // it can reach, and through `env -i` exactly this environment, without the NODE_OPTIONS tap
+    // adds to node children (its --import names a file in the checkout). env execs node: same pid.
+    const node = reachableNode()
+    childEnv.PATH = `${path.dirname(node)}${path.delimiter}${childEnv.PATH}`
+    const pairs = Object.entries(childEnv).map(([k, v]) => `${k}=${v}`)
+    child = spawn('/usr/bin/env', ['-i', ...pairs, command === 'node' ? node : command!, ...args], { ...options, env: {}, uid, gid })
+  } else {
+    child = spawn(command === 'node' ? process.execPath : command!, args, { ...options, env: childEnv })
+  }
   let output = ''
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d))
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (output += d))

@@ -45,13 +45,21 @@ function edit(change: (pod: Pod, gateway: Container) => void): Pod {
   return pod
 }
 
+/** An edit of the chart's pod without its envFrom, so that every path variable is known at admission. */
+function known(change: (pod: Pod, gateway: Container) => void = () => {}): Pod {
+  return edit((pod, gateway) => {
+    delete gateway.envFrom
+    change(pod, gateway)
+  })
+}
+
 t.test("the chart's pod", async (t) => {
   const result = run(chartPod())
   t.equal(result.decision.action, 'inject')
   t.same(result.patch.map((op) => op.op), result.patch.map(() => 'add'), 'only add operations')
   const init = initOf(result)
-  t.equal(result.pod.spec?.initContainers?.[0], init, 'injected first')
-  t.equal(result.pod.spec?.initContainers?.[1]?.name, 'init-skills', "the chart's own init container follows")
+  t.equal(result.pod.spec?.initContainers?.[1], init, 'injected last')
+  t.equal(result.pod.spec?.initContainers?.[0]?.name, 'init-skills', "the chart's own init container runs before it")
   t.same(init.command?.slice(0, 2), ['node', '-e'])
   t.equal(init.command?.[2], SYNC_SCRIPT, 'runs the embedded sync script')
   t.equal(init.image, 'ghcr.io/openclaw/openclaw:2026.9.6')
@@ -60,29 +68,47 @@ t.test("the chart's pod", async (t) => {
     name: 'OPENCLAW_GATEWAY_TOKEN',
     valueFrom: { secretKeyRef: { name: 'openclaw-gateway-token', key: 'OPENCLAW_GATEWAY_TOKEN', optional: true } },
   })
-  t.equal(env(init, 'OPENCLAW_CONFIG_PATH')?.value, '/home/node/.openclaw/openclaw.json')
+  t.notOk(env(init, 'OPENCLAW_CONFIG_PATH'), 'the envFrom Secret may define the path variables: resolved in the pod')
+  t.same(init.envFrom, [{ secretRef: { name: 'openclaw-gateway-token' } }], "the gateway's envFrom, copied")
+  t.same(env(init, 'NODE_OPTIONS'), { name: 'NODE_OPTIONS' }, "the gateway's NODE_OPTIONS do not reach the sync script (an entry without a value is empty)")
+  t.equal(env(init, 'OPENCLAW_INJECTOR_STATE_MOUNT_0')?.value, '/home/node/.openclaw')
+  t.equal(env(init, 'OPENCLAW_INJECTOR_STATE_MOUNT_1')?.value, '/tmp')
   t.equal(env(init, 'OPENCLAW_INJECTOR_SEED_PATH')?.value, '/openclaw-injector/seed/openclaw.json')
   t.equal(env(init, 'OPENCLAW_INJECTOR_MODE')?.value, 'sync')
   t.same(init.volumeMounts, [
     { name: 'data', mountPath: '/home/node/.openclaw' },
+    { name: 'tmp', mountPath: '/tmp' },
     { name: 'config', mountPath: '/openclaw-injector/seed', readOnly: true },
-  ])
+  ], "the gateway's writable mounts, and the seed")
   t.same(init.securityContext, {
     allowPrivilegeEscalation: false,
     capabilities: { drop: ['ALL'] },
     readOnlyRootFilesystem: true,
     seccompProfile: { type: 'RuntimeDefault' },
+    runAsUser: 1000,
+    runAsGroup: 1000,
+    runAsNonRoot: true,
   })
-  t.same(init.resources, { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } })
+  t.same(init.resources, { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } })
   const gateway = gatewayOf(result.pod)
-  t.same(gateway.env?.map((e) => e.name), ['NODE_OPTIONS', 'OPENCLAW_CONFIG_PATH'], 'the gateway gets the config path, appended')
-  t.equal(env(gateway, 'OPENCLAW_CONFIG_PATH')?.value, '/home/node/.openclaw/openclaw.json')
+  t.same(gateway, gatewayOf(chartPod()), 'the gateway is left as it is')
   t.equal(result.pod.metadata?.annotations?.[ANNOTATIONS.status], 'injected')
   t.match(result.pod.metadata?.annotations?.[ANNOTATIONS.version], /^\d+\.\d+\.\d+/)
   t.same(result.pod.spec?.volumes, chartPod().spec?.volumes, 'no volume added: the chart already declares its ConfigMap')
-  t.same(result.patch.map((op) => op.path), ['/metadata/annotations', '/spec/initContainers/0', '/spec/containers/0/env/1'])
+  t.same(result.patch.map((op) => op.path), ['/metadata/annotations', '/spec/initContainers/1'])
   t.same(result.decision.warnings, [])
-  t.match(result.summary, { gatewayContainer: 'main', initContainer: 'init-config', stateVolume: 'data', mode: 'sync', gatewayEnvAdded: ['OPENCLAW_CONFIG_PATH'] })
+  t.match(result.summary, { gatewayContainer: 'main', initContainer: 'init-config', initPosition: 1, stateVolume: 'data, tmp', configPath: 'resolved in the pod', mode: 'sync', gatewayEnvAdded: [] })
+})
+
+t.test('the chart\'s pod with every path variable known: the path is pinned', async (t) => {
+  const result = run(known())
+  const init = initOf(result)
+  t.equal(env(init, 'OPENCLAW_CONFIG_PATH')?.value, '/home/node/.openclaw/openclaw.json')
+  t.notOk(init.envFrom)
+  t.same(init.volumeMounts?.map((m) => m.name), ['data', 'config'])
+  const gateway = gatewayOf(result.pod)
+  t.same(gateway.env?.map((e) => e.name), ['NODE_OPTIONS', 'OPENCLAW_CONFIG_PATH'], 'the gateway gets the config path, appended')
+  t.equal(env(gateway, 'OPENCLAW_CONFIG_PATH')?.value, '/home/node/.openclaw/openclaw.json')
 })
 
 t.test('existing annotations get escaped keys added, never replaced', async (t) => {
@@ -100,12 +126,12 @@ t.test('no initContainers field: the array is added whole', async (t) => {
 })
 
 t.test('no env field on the gateway', async (t) => {
-  const result = run(edit((_, gateway) => delete gateway.env))
+  const result = run(known((_, gateway) => delete gateway.env))
   t.same(gatewayOf(result.pod).env, [{ name: 'OPENCLAW_CONFIG_PATH', value: '/home/node/.openclaw/openclaw.json' }])
 })
 
 t.test('no volumes field: nothing would reach the gateway, so skip', async (t) => {
-  const result = run(edit((pod, gateway) => {
+  const result = run(known((pod, gateway) => {
     delete pod.spec!.volumes
     delete gateway.volumeMounts
   }))
@@ -135,7 +161,9 @@ t.test('annotation names the Secret and a custom key', async (t) => {
   const result = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.tokenSecret]: 'agent-secrets/gateway-token' })))
   const ref = { name: 'OPENCLAW_GATEWAY_TOKEN', valueFrom: { secretKeyRef: { name: 'agent-secrets', key: 'gateway-token' } } }
   t.same(env(initOf(result), 'OPENCLAW_GATEWAY_TOKEN'), ref, 'not optional: a wrong key must fail loudly, not sync nothing')
-  t.same(env(gatewayOf(result.pod), 'OPENCLAW_GATEWAY_TOKEN'), ref, 'the gateway reads the same source')
+  t.notOk(env(gatewayOf(result.pod), 'OPENCLAW_GATEWAY_TOKEN'), 'sync mode: the file carries it, the gateway env is not touched')
+  const refMode = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.tokenSecret]: 'agent-secrets/gateway-token', [ANNOTATIONS.mode]: 'ref' })))
+  t.same(env(gatewayOf(refMode.pod), 'OPENCLAW_GATEWAY_TOKEN'), ref, 'ref mode: the SecretRef needs it, so the gateway reads the same source')
 })
 
 t.test('an invalid Secret annotation skips with the reason', async (t) => {
@@ -160,13 +188,18 @@ t.test('password from its annotation, token from envFrom', async (t) => {
   const init = initOf(result)
   t.same(env(init, 'OPENCLAW_GATEWAY_PASSWORD')?.valueFrom, { secretKeyRef: { name: 'gw-password', key: 'OPENCLAW_GATEWAY_PASSWORD' } })
   t.ok(env(init, 'OPENCLAW_GATEWAY_TOKEN'))
-  t.ok(env(gatewayOf(result.pod), 'OPENCLAW_GATEWAY_PASSWORD'))
+  t.notOk(env(gatewayOf(result.pod), 'OPENCLAW_GATEWAY_PASSWORD'), 'not wired into the gateway in sync mode')
 })
 
 t.test('default Secret from settings', async (t) => {
   const result = run(edit((_, gateway) => delete gateway.envFrom), engineSettings({ defaultTokenSecret: 'openclaw-token' }))
   t.same(env(initOf(result), 'OPENCLAW_GATEWAY_TOKEN')?.valueFrom, { secretKeyRef: { name: 'openclaw-token', key: 'OPENCLAW_GATEWAY_TOKEN', optional: true } })
-  t.ok(env(gatewayOf(result.pod), 'OPENCLAW_GATEWAY_TOKEN'), 'and into the gateway')
+  t.notOk(env(gatewayOf(result.pod), 'OPENCLAW_GATEWAY_TOKEN'), 'not into the gateway in sync mode')
+  const refMode = run(edit((pod, gateway) => {
+    delete gateway.envFrom
+    pod.metadata!.annotations = { [ANNOTATIONS.mode]: 'ref' }
+  }), engineSettings({ defaultTokenSecret: 'openclaw-token' }))
+  t.ok(env(gatewayOf(refMode.pod), 'OPENCLAW_GATEWAY_TOKEN'), 'into the gateway in ref mode')
 })
 
 t.test('no source at all: copy step only, with a warning', async (t) => {
@@ -219,13 +252,13 @@ t.test("the chart's legacy token sync", async (t) => {
 
 t.test('a foreign init-config: ours is named openclaw-token-sync', async (t) => {
   const result = run(edit((pod) => pod.spec!.initContainers!.unshift({ name: 'init-config', image: 'busybox', command: ['true'] })))
-  t.same(result.pod.spec?.initContainers?.map((c) => c.name), ['openclaw-token-sync', 'init-config', 'init-skills'])
+  t.same(result.pod.spec?.initContainers?.map((c) => c.name), ['init-config', 'init-skills', 'openclaw-token-sync'])
   const both = run(edit((pod) => pod.spec!.initContainers!.unshift({ name: 'init-config', image: 'busybox' }, { name: 'openclaw-token-sync', image: 'busybox' })))
-  t.equal(both.decision.action, 'skip')
+  t.equal(initOf(both, 'openclaw-token-sync-2').name, 'openclaw-token-sync-2', 'a numbered name when both are taken')
 })
 
 t.test('subPath mounts are carried over', async (t) => {
-  const result = run(edit((_, gateway) => (gateway.volumeMounts![0] = { name: 'data', mountPath: '/home/node/.openclaw', subPath: 'agents/one' })))
+  const result = run(known((_, gateway) => (gateway.volumeMounts![0] = { name: 'data', mountPath: '/home/node/.openclaw', subPath: 'agents/one' })))
   t.same(initOf(result).volumeMounts?.[0], { name: 'data', mountPath: '/home/node/.openclaw', subPath: 'agents/one' })
 })
 
@@ -241,7 +274,7 @@ t.test('subPathExpr takes the variables it expands along', async (t) => {
 })
 
 t.test('the longest mountPath prefix wins', async (t) => {
-  const result = run(edit((pod, gateway) => {
+  const result = run(known((pod, gateway) => {
     pod.spec!.volumes!.push({ name: 'home', emptyDir: {} })
     gateway.volumeMounts!.unshift({ name: 'home', mountPath: '/home/node' })
   }))
@@ -249,37 +282,39 @@ t.test('the longest mountPath prefix wins', async (t) => {
 })
 
 t.test('OPENCLAW_STATE_DIR and OPENCLAW_CONFIG_PATH', async (t) => {
-  const stateDir = run(edit((_, gateway) => {
+  const stateDir = run(known((_, gateway) => {
     gateway.env!.push({ name: 'OPENCLAW_STATE_DIR', value: '/home/node/.openclaw/state' })
   }))
   t.equal(stateDir.summary?.configPath, '/home/node/.openclaw/state/openclaw.json')
-  const configPath = run(edit((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', value: '/home/node/.openclaw/conf/main.json' })))
+  const configPath = run(known((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', value: '/home/node/.openclaw/conf/main.json' })))
   t.equal(configPath.summary?.configPath, '/home/node/.openclaw/conf/main.json')
   t.same(configPath.summary?.gatewayEnvAdded, [], 'the gateway already names its config path')
   t.equal(gatewayOf(configPath.pod).env?.filter((e) => e.name === 'OPENCLAW_CONFIG_PATH').length, 1, 'never a duplicate env name')
-  const expanded = run(edit((_, gateway) => gateway.env!.push({ name: 'BASE', value: '/home/node/.openclaw' }, { name: 'OPENCLAW_STATE_DIR', value: '$(BASE)/s' })))
+  const expanded = run(known((_, gateway) => gateway.env!.push({ name: 'BASE', value: '/home/node/.openclaw' }, { name: 'OPENCLAW_STATE_DIR', value: '$(BASE)/s' })))
   t.equal(expanded.summary?.configPath, '/home/node/.openclaw/s/openclaw.json', '$(VAR) expands as the kubelet does')
-  const dynamic = run(edit((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', valueFrom: { configMapKeyRef: { name: 'x', key: 'y' } } })))
-  t.equal(dynamic.decision.action, 'skip')
-  t.match(dynamic.decision.reasons.at(-1), /only known at run time/)
-  const relative = run(edit((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', value: 'conf.json' })))
+  const dynamic = run(known((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', valueFrom: { configMapKeyRef: { name: 'x', key: 'y' } } })))
+  t.equal(dynamic.decision.action, 'inject', 'a value only the pod has: resolved there')
+  t.equal(dynamic.summary?.configPath, 'resolved in the pod')
+  t.same(env(initOf(dynamic), 'OPENCLAW_CONFIG_PATH'), { name: 'OPENCLAW_CONFIG_PATH', valueFrom: { configMapKeyRef: { name: 'x', key: 'y' } } }, 'the same source, copied')
+  t.notOk(env(gatewayOf(dynamic.pod), 'OPENCLAW_CONFIG_PATH')?.value, 'the gateway keeps its own')
+  const relative = run(known((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', value: 'conf.json' })))
   t.match(relative.decision.reasons.at(-1), /not an absolute path/)
 })
 
 t.test('HOME and OPENCLAW_HOME move the default path', async (t) => {
-  const home = run(edit((pod, gateway) => {
+  const home = run(known((pod, gateway) => {
     gateway.env!.push({ name: 'HOME', value: '/srv' })
     gateway.volumeMounts![0]!.mountPath = '/srv/.openclaw'
   }))
   t.equal(home.summary?.configPath, '/srv/.openclaw/openclaw.json')
-  const openclawHome = run(edit((_, gateway) => gateway.env!.push({ name: 'HOME', value: '/' }, { name: 'OPENCLAW_HOME', value: '/home/node' })))
+  const openclawHome = run(known((_, gateway) => gateway.env!.push({ name: 'HOME', value: '/' }, { name: 'OPENCLAW_HOME', value: '/home/node' })))
   t.equal(openclawHome.summary?.configPath, '/home/node/.openclaw/openclaw.json', 'OPENCLAW_HOME wins over HOME')
 })
 
 t.test('a config file mounted on its own, or on a read-only volume, is skipped', async (t) => {
-  const single = run(edit((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', value: '/home/node/.bash_aliases' })))
+  const single = run(known((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', value: '/home/node/.bash_aliases' })))
   t.match(single.decision.reasons.at(-1), /mounted as a single file/)
-  const readOnly = run(edit((pod) => (pod.spec!.volumes![2] = { name: 'data', configMap: { name: 'x' } })))
+  const readOnly = run(known((pod) => (pod.spec!.volumes![2] = { name: 'data', configMap: { name: 'x' } })))
   t.match(readOnly.decision.reasons.at(-1), /read-only/)
 })
 
@@ -357,7 +392,7 @@ t.test('security context follows the pod and the gateway', async (t) => {
 })
 
 t.test('other OpenClaw containers that mount the state see the same file', async (t) => {
-  const result = run(edit((pod) => {
+  const result = run(known((pod) => {
     pod.spec!.containers.push(
       { name: 'cli', image: 'ghcr.io/openclaw/openclaw:2026.9.6', volumeMounts: [{ name: 'data', mountPath: '/state' }] },
       { name: 'cli-sub', image: 'ghcr.io/openclaw/openclaw:2026.9.6', volumeMounts: [{ name: 'data', mountPath: '/state', subPath: 'other' }] },
@@ -375,7 +410,7 @@ t.test('a pod with 100 containers', async (t) => {
   const pod = bigPod(100)
   const result = run(pod)
   t.equal(result.decision.action, 'inject')
-  t.equal(result.patch.length, 3)
+  t.equal(result.patch.length, 2)
 })
 
 t.test('every skip says why in a stable code', async (t) => {
@@ -384,11 +419,15 @@ t.test('every skip says why in a stable code', async (t) => {
     ['not-openclaw', { metadata: {}, spec: { containers: [{ name: 'web', image: 'nginx' }] } }],
     ['already-injected', run(chartPod()).pod],
     ['no-gateway', edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.gatewayContainer]: 'nope' }))],
-    ['config-path-unknown', edit((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_STATE_DIR', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }))],
+    ['config-path-unknown', known((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_STATE_DIR', value: 'relative/dir' }))],
+    ['identity-unknown', edit((pod, gateway) => {
+      gateway.image = 'registry.example.com/custom-gateway:1'
+      pod.metadata!.annotations = { [ANNOTATIONS.syncImage]: 'node:24-slim' }
+    })],
     ['no-state-volume', edit((_, gateway) => (gateway.volumeMounts = []))],
     ['bad-annotation', edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.seedConfigMap]: 'a/b/c' }))],
     ['legacy-chart-sync', edit((pod) => pod.spec!.initContainers!.unshift(structuredClone(CHART_TOKEN_SYNC)))],
-    ['name-conflict', edit((pod) => pod.spec!.initContainers!.unshift({ name: 'init-config', image: 'x' }, { name: 'openclaw-token-sync', image: 'x' }))],
+    ['name-conflict', edit((pod) => pod.spec!.initContainers!.unshift({ name: 'init-config', image: 'x' }, { name: 'openclaw-token-sync', image: 'x' }, ...Array.from({ length: 8 }, (_, i) => ({ name: `openclaw-token-sync-${i + 2}`, image: 'x' }))))],
     ['windows', edit((pod) => (pod.spec!.os = { name: 'windows' }))],
     ['no-containers', { metadata: {}, spec: { containers: [] } }],
     ['not-a-pod', {} as Pod],

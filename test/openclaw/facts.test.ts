@@ -2,9 +2,10 @@
 // against the real release: where the config lives, and which credentials the gateway refuses
 // at start (the sync script must never write those).
 import t from 'tap'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { cleanEnv, GatewayStartError, installOpenClaw, openclaw, startGateway } from './helpers/openclaw.ts'
+import { cleanEnv, GatewayStartError, installOpenClaw, openclaw, REPO, run, startGateway } from './helpers/openclaw.ts'
 import { onTeardown, tempDir, type T } from './helpers/scenarios.ts'
 
 t.setTimeout(15 * 60_000)
@@ -39,7 +40,7 @@ async function refusedAtStart(t: T, label: string, config: object, env: Record<s
   const home = path.join(dir, 'home')
   mkdirSync(home, { recursive: true })
   try {
-    const gw = await startGateway(oc, { env: cleanEnv(oc, { HOME: home, OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: path.join(state, 'openclaw.json'), ...env }), cwd: dir, logFile: path.join(dir, 'gateway.log'), readyTimeoutMs: 60_000 })
+    const gw = await startGateway(oc, { env: cleanEnv(oc, { HOME: home, OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: path.join(state, 'openclaw.json'), ...env }), cwd: dir, logFile: path.join(dir, 'gateway.log'), readyTimeoutMs: 180_000 })
     onTeardown(dir, () => gw.stop())
     await gw.stop()
     return undefined
@@ -59,4 +60,40 @@ t.test('the gateway refuses to start with auth.token and auth.password but no au
   const log = await refusedAtStart(t, 'token-and-password', { gateway: { mode: 'local', auth: { token: 'a'.repeat(32), password: 'b'.repeat(32) } } }, {})
   t.ok(log !== undefined, 'gateway does not get ready')
   t.match(log ?? '', /gateway\.auth\.mode is unset/, 'and says why')
+})
+
+/** The config as the real sync script leaves it after one run with `env`. */
+async function syncedConfig(t: T, config: object, env: Record<string, string>): Promise<object> {
+  const oc = installOpenClaw()
+  const dir = tempDir(t, 'synced')
+  const file = path.join(dir, 'openclaw.json')
+  writeFileSync(file, JSON.stringify(config))
+  const script = readFileSync(path.join(REPO, 'src', 'sync', 'sync-config.cjs'), 'utf8')
+  const r = await run(oc.node, ['-e', script], { env: cleanEnv(oc, { OPENCLAW_CONFIG_PATH: file, ...env }), cwd: dir })
+  t.equal(r.code, 0, `sync script: ${r.stderr}`)
+  return JSON.parse(readFileSync(file, 'utf8')) as object
+}
+
+// The rule the sync script keeps for each gateway.auth.mode (src/sync/sync-config.cjs), checked
+// by starting the real gateway on the file the script wrote: it must start in every mode.
+t.test('auth modes: the gateway starts on what the sync script writes', async (t) => {
+  const secret = () => randomBytes(24).toString('hex')
+  const trusted = { trustedProxy: { userHeader: 'x-forwarded-user' } }
+  const modes: Array<{ mode: string; auth: object; env: Record<string, string>; token: boolean }> = [
+    { mode: 'token', auth: {}, env: { OPENCLAW_GATEWAY_TOKEN: secret() }, token: true },
+    { mode: 'password', auth: {}, env: { OPENCLAW_GATEWAY_TOKEN: secret(), OPENCLAW_GATEWAY_PASSWORD: secret() }, token: true },
+    { mode: 'none', auth: {}, env: { OPENCLAW_GATEWAY_TOKEN: secret() }, token: true },
+    { mode: 'trusted-proxy', auth: trusted, env: { OPENCLAW_GATEWAY_TOKEN: secret(), OPENCLAW_GATEWAY_PASSWORD: secret() }, token: false },
+  ]
+  for (const m of modes) {
+    const config = { gateway: { mode: 'local', trustedProxies: ['127.0.0.1'], auth: { mode: m.mode, ...m.auth } } }
+    const synced = (await syncedConfig(t, config, m.env)) as { gateway: { auth: Record<string, unknown> } }
+    t.equal(synced.gateway.auth.token !== undefined, m.token, `${m.mode}: token ${m.token ? 'written' : 'not written'}`)
+    const log = await refusedAtStart(t, `mode-${m.mode}`, synced, {})
+    t.equal(log, undefined, `${m.mode}: the gateway starts`, { log: log?.slice(-800) })
+  }
+  // The control: the token the script leaves out is what stops a trusted-proxy gateway.
+  const withToken = { gateway: { mode: 'local', trustedProxies: ['127.0.0.1'], auth: { mode: 'trusted-proxy', ...trusted, token: secret() } } }
+  const log = await refusedAtStart(t, 'trusted-proxy-token', withToken, {})
+  t.match(log ?? '', /mutually exclusive/, 'trusted-proxy with a token: refused at start')
 })

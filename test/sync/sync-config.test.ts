@@ -8,6 +8,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import { reachableCopy, reachableNode } from '../helpers/reachable.ts'
+
+// Some 250 runs of the real node: 15-20 s on an idle 2-core machine, well past tap's default
+// 30 s per file when the machine is busy.
+t.setTimeout(5 * 60_000)
 
 const SCRIPT = fileURLToPath(new URL('../../src/sync/sync-config.cjs', import.meta.url))
 const { parseJson5 } = createRequire(import.meta.url)(SCRIPT) as { parseJson5: (text: string) => unknown }
@@ -43,17 +48,21 @@ function assertNoLeak(t: Test, r: Run, extra: string[] = []): void {
 // Exactly this environment and nothing else: not the developer's shell (an OPENCLAW_GATEWAY_TOKEN
 // there would change every result), and not the NODE_OPTIONS that tap adds to every child it sees
 // spawned, which is why the script is started through `env -i`.
-function cleanCommand(env: Env, args: string[]): [string, string[]] {
+function cleanCommand(env: Env, args: string[], node = process.execPath): [string, string[]] {
   const pairs = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`)
-  return ['/usr/bin/env', ['-i', ...pairs, process.execPath, ...args]]
+  return ['/usr/bin/env', ['-i', ...pairs, node, ...args]]
 }
 
 // JSON5_FROM defaults to an empty directory: the built-in reader.
 function runSync(t: Test, env: Env, opts: { evalMode?: boolean; uid?: number; gid?: number; leakExtra?: string[] } = {}): Run {
   const emptyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-empty-'))
   try {
-    const args = opts.evalMode ? ['-e', fs.readFileSync(SCRIPT, 'utf8')] : [SCRIPT]
-    const [cmd, argv] = cleanCommand({ PATH: process.env.PATH, OPENCLAW_INJECTOR_JSON5_FROM: emptyDir, ...env }, args)
+    // Another uid cannot reach the checkout's node or script when the checkout's parents are private.
+    const otherUid = opts.uid !== undefined
+    const script = otherUid ? reachableCopy(SCRIPT) : SCRIPT
+    const args = opts.evalMode ? ['-e', fs.readFileSync(SCRIPT, 'utf8')] : [script]
+    if (otherUid) fs.chmodSync(emptyDir, 0o755)
+    const [cmd, argv] = cleanCommand({ PATH: process.env.PATH, OPENCLAW_INJECTOR_JSON5_FROM: emptyDir, ...env }, args, otherUid ? reachableNode() : process.execPath)
     const r = spawnSync(cmd, argv, {
       encoding: 'utf8',
       timeout: 20_000,
@@ -332,8 +341,9 @@ t.test('invalid settings: exit 2 with one clear line, nothing touched, even with
   const cases: Array<[Env, RegExp]> = [
     [{ OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_MODE: 'plaintext', OPENCLAW_INJECTOR_ON_ERROR: 'warn' }, /OPENCLAW_INJECTOR_MODE must be one of sync, ref, not "plaintext"/],
     [{ OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_ON_ERROR: 'ignore' }, /OPENCLAW_INJECTOR_ON_ERROR must be one of fail, warn, not "ignore"/],
-    [{ OPENCLAW_INJECTOR_ON_ERROR: 'warn' }, /OPENCLAW_CONFIG_PATH must be an absolute path/],
-    [{ OPENCLAW_CONFIG_PATH: 'openclaw.json' }, /OPENCLAW_CONFIG_PATH must be an absolute path/],
+    [{ OPENCLAW_INJECTOR_ON_ERROR: 'warn' }, /OPENCLAW_CONFIG_PATH, OPENCLAW_STATE_DIR, OPENCLAW_HOME and HOME are all unset/],
+    [{ OPENCLAW_CONFIG_PATH: 'openclaw.json' }, /the config path from OPENCLAW_CONFIG_PATH must be an absolute path/],
+    [{ OPENCLAW_STATE_DIR: 'state' }, /the config path from OPENCLAW_STATE_DIR must be an absolute path/],
   ]
   for (const [env, re] of cases) {
     const r = runSync(t, { OPENCLAW_GATEWAY_TOKEN: TOKEN, ...env })
@@ -591,5 +601,95 @@ t.test('built-in JSON5 reader', (t) => {
   } catch (e) {
     t.notOk(String((e as Error).message).includes(TOKEN.slice(0, 5)), 'errors never quote the input')
   }
+  t.end()
+})
+
+// ---------------------------------------------------------------------------------------------
+// OpenClaw's auth modes (issue 11): which credential is written for each gateway.auth.mode.
+// Rules checked against the real gateway 2026.9.6 in test/openclaw/facts.test.ts.
+type AuthCase = { authMode: string | undefined; token: boolean; password: boolean }
+const authCases: AuthCase[] = [
+  { authMode: undefined, token: true, password: false },
+  { authMode: 'token', token: true, password: false },
+  { authMode: 'password', token: true, password: true },
+  { authMode: 'none', token: true, password: false },
+  { authMode: 'trusted-proxy', token: false, password: true },
+]
+for (const c of authCases) {
+  t.test(`auth mode ${c.authMode ?? '(unset)'}: token ${c.token ? 'written' : 'never written'}`, (t) => {
+    const dir = tempDir(t)
+    const auth: Record<string, string> = c.authMode === undefined ? {} : { mode: c.authMode }
+    const file = writeConfig(dir, json({ gateway: { mode: 'local', auth: c.password ? { ...auth, password: OLD_PASSWORD } : auth } }))
+    const env: Env = { OPENCLAW_CONFIG_PATH: file, OPENCLAW_GATEWAY_TOKEN: TOKEN, ...(c.password ? { OPENCLAW_GATEWAY_PASSWORD: PASSWORD } : {}) }
+    const r = runSync(t, env)
+    t.equal(r.status, 0, r.stderr)
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8'))
+    t.equal(doc.gateway.auth.token, c.token ? TOKEN : undefined, 'gateway.auth.token')
+    t.equal(doc.gateway.remote?.token, c.token ? TOKEN : undefined, 'gateway.remote.token')
+    if (c.password) t.equal(doc.gateway.auth.password, PASSWORD, 'the password is written in every mode that has one')
+    const skipped = lines(r.stdout).filter((l) => /token not written/.test(l))
+    t.same(skipped, c.token ? [] : ['openclaw-injector: token not written: gateway.auth.mode is trusted-proxy, which refuses a shared token'], 'one line saying why')
+    t.end()
+  })
+}
+
+t.test('trusted-proxy seed: copied without a token', (t) => {
+  const dir = tempDir(t)
+  const seed = path.join(dir, 'seed.json')
+  fs.writeFileSync(seed, json({ gateway: { mode: 'local', auth: { mode: 'trusted-proxy', trustedProxy: { userHeader: 'x-user' } } } }))
+  const file = path.join(dir, 'state', 'openclaw.json')
+  const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_SEED_PATH: seed, OPENCLAW_GATEWAY_TOKEN: TOKEN })
+  t.equal(r.status, 0, r.stderr)
+  t.notMatch(fs.readFileSync(file, 'utf8'), /token/)
+  t.end()
+})
+
+t.test('redaction placeholders in the file are stale values, overwritten', (t) => {
+  for (const stale of ['__OPENCLAW_REDACTED__', '***', 'REDACTED', '[redacted]', 'change-me-now', '', 'undefined']) {
+    const dir = tempDir(t)
+    const file = writeConfig(dir, json({ gateway: { mode: 'local', auth: { mode: 'token', token: stale }, remote: { token: stale } } }))
+    const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_GATEWAY_TOKEN: TOKEN })
+    t.equal(r.status, 0, `${show(stale)}: ${r.stderr}`)
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8'))
+    t.same([doc.gateway.auth.token, doc.gateway.remote.token], [TOKEN, TOKEN], `${show(stale)} overwritten`)
+  }
+  t.end()
+})
+
+// ---------------------------------------------------------------------------------------------
+// A config path only the pod knows: the script resolves it as OpenClaw does, and writes only
+// through one of the gateway's writable mounts (OPENCLAW_INJECTOR_STATE_MOUNT_<n>).
+t.test('config path resolved in the pod, as OpenClaw resolves it', (t) => {
+  const dir = tempDir(t)
+  const mount = path.join(dir, 'state')
+  fs.mkdirSync(mount)
+  const cases: { name: string; env: Env; file: string }[] = [
+    { name: 'OPENCLAW_CONFIG_PATH wins', env: { OPENCLAW_CONFIG_PATH: `${mount}/a/conf.json`, OPENCLAW_STATE_DIR: `${mount}/b`, HOME: dir }, file: `${mount}/a/conf.json` },
+    { name: 'then OPENCLAW_STATE_DIR', env: { OPENCLAW_STATE_DIR: `${mount}/b`, OPENCLAW_HOME: dir, HOME: '/' }, file: `${mount}/b/openclaw.json` },
+    { name: 'then OPENCLAW_HOME', env: { OPENCLAW_HOME: mount, HOME: '/' }, file: `${mount}/.openclaw/openclaw.json` },
+    { name: 'then HOME', env: { HOME: mount }, file: `${mount}/.openclaw/openclaw.json` },
+    { name: '~ is the home', env: { OPENCLAW_STATE_DIR: '~/s', HOME: mount }, file: `${mount}/s/openclaw.json` },
+  ]
+  for (const c of cases) {
+    fs.rmSync(mount, { recursive: true, force: true })
+    fs.mkdirSync(mount)
+    fs.mkdirSync(path.dirname(c.file), { recursive: true })
+    writeConfig(path.dirname(c.file), '{}')
+    if (path.basename(c.file) !== 'openclaw.json') fs.renameSync(path.join(path.dirname(c.file), 'openclaw.json'), c.file)
+    const r = runSync(t, { ...c.env, OPENCLAW_INJECTOR_STATE_MOUNT_0: mount, OPENCLAW_GATEWAY_TOKEN: TOKEN })
+    t.equal(r.status, 0, `${c.name}: ${r.stderr}`)
+    t.match(r.stdout, new RegExp(`config path ${c.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(from [A-Z_]+, resolved in the pod\\)`), `${c.name}: says which file`)
+    t.equal(JSON.parse(fs.readFileSync(c.file, 'utf8')).gateway?.auth?.token, TOKEN, `${c.name}: written there`)
+  }
+  t.end()
+})
+
+t.test('config path resolved in the pod but on none of the gateway volumes: nothing written, exit 0', (t) => {
+  const dir = tempDir(t)
+  const elsewhere = path.join(dir, 'root-fs', '.openclaw')
+  const r = runSync(t, { HOME: path.join(dir, 'root-fs'), OPENCLAW_INJECTOR_STATE_MOUNT_0: path.join(dir, 'state'), OPENCLAW_GATEWAY_TOKEN: TOKEN })
+  t.equal(r.status, 0, r.stderr)
+  t.match(r.stdout, /is on none of the gateway's writable volumes .*; nothing to sync/)
+  t.notOk(fs.existsSync(elsewhere), 'no directory created outside the volumes')
   t.end()
 })

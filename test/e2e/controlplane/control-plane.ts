@@ -488,7 +488,8 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
       `--service-account-key-file=${f('sa.pub')}`,
       `--service-account-signing-key-file=${f('sa.key')}`,
       // all of these are in the default set already; listed to make the intent explicit
-      '--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,PodSecurity,MutatingAdmissionWebhook,ValidatingAdmissionWebhook',
+      // (LimitRanger and ResourceQuota check injected containers after the webhooks)
+      '--enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,PodSecurity,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ResourceQuota',
       // a single apiserver on loopback: no kubernetes-service endpoint to maintain
       '--endpoint-reconciler-type=none',
       '--profiling=false',

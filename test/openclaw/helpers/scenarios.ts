@@ -9,7 +9,7 @@ import path from 'node:path'
 import type { V1Container } from '@kubernetes/client-node'
 import type tap from 'tap'
 import { cleanEnv, GatewayStartError, installOpenClaw, openclaw, startGateway, type Gateway, type OpenClaw, type RunResult } from './openclaw.ts'
-import { chartPodWithCopyInit, inject, PodFs, type Injected, runNodeContainer, SEED_CONFIGMAP, staleBuild, STATE_MOUNT, TOKEN_SECRET, type Mode, type Secrets } from './pod.ts'
+import { chartPodWithCopyInit, IMAGE_HOME, inject, PodFs, type Injected, runNodeContainer, SEED_CONFIGMAP, staleBuild, STATE_MOUNT, TOKEN_SECRET, type Mode, type Secrets } from './pod.ts'
 
 // A tap subtest (the last overload of t.test takes just the callback).
 export type T = Parameters<Parameters<typeof tap.test>[0]>[0]
@@ -237,8 +237,11 @@ export async function prepare(t: T, scenario: Scenario, mode: Mode | undefined, 
   }
   const prepared: Prepared = { oc, dir, creds, secrets, fs, gatewayContainer, configFile }
   if (initContainer) {
-    const expected = fs.map(initContainer, (initContainer.env ?? []).find((e) => e.name === 'OPENCLAW_CONFIG_PATH')?.value ?? '')
-    t.equal(expected, configFile, `the init container's OPENCLAW_CONFIG_PATH is the gateway's config on the state volume`)
+    // Without an OPENCLAW_CONFIG_PATH of ours (the chart's envFrom Secret may set the path), the
+    // script resolves it in the pod as OpenClaw does: here the image's HOME.
+    const own = (initContainer.env ?? []).find((e) => e.name === 'OPENCLAW_CONFIG_PATH')?.value
+    const expected = fs.map(initContainer, own ?? `${IMAGE_HOME}/.openclaw/openclaw.json`)
+    t.equal(expected, configFile, `the init container's config path is the gateway's config on the state volume`)
     prepared.init = await runNodeContainer(fs, initContainer, secrets)
     t.equal(prepared.init.code, 0, `init container ${initContainer.name} exits 0`, { output: tail(creds, prepared.init) })
     t.notOk(`${prepared.init.stdout}${prepared.init.stderr}`.includes(creds.current) || `${prepared.init.stdout}${prepared.init.stderr}`.includes(creds.old), 'init container prints no secret')
