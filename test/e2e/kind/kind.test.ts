@@ -3,7 +3,9 @@
 // the test creates a one-node kind cluster, loads the two images, applies manifests/
 // (kustomize) with only the webhook image swapped for the one just built, opts a namespace in,
 // deploys an OpenClaw-shaped Deployment with a PVC and a token Secret, rotates the Secret,
-// `kubectl rollout restart`s, and reads the config back from the volume.
+// `kubectl rollout restart`s, and reads the config back from the volume; then uninstalls as
+// docs/cluster-admin.md says and does it all again with the Helm chart, upgrade, `check` on a
+// healthy and two broken installations, and `helm uninstall` (scenarios/helm.ts).
 //
 // Only where no Docker daemon can be had at all (prepare.sh exits 3) does the file print
 // SKIPPED with the reason; tap counts it as skipped, and .ci/run counts that as a failure.
@@ -16,6 +18,7 @@ import path from 'node:path'
 import { parseAllDocuments, stringify } from 'yaml'
 import { eventually, prepareKind, repoRoot, startCluster, type Cluster } from './helpers/cluster.ts'
 import { CONFIG_PATH, openclawObjects, probePod, TOKEN_SECRET } from './helpers/objects.ts'
+import { helmScenario } from './scenarios/helm.ts'
 
 const manifestsDir = path.join(repoRoot, 'manifests')
 const OPT_LABEL = 'openclaw.ai/token-sync'
@@ -120,5 +123,18 @@ if ('skip' in tools) {
     await k.kubectl(['rollout', 'status', 'deployment/openclaw', '-n', ns, '--timeout=300s'])
     await eventually('the restarted pod to serve exec', 60_000, async () => (await readToken().catch(() => undefined)) !== undefined)
     t.equal(await readToken(), next, 'the config on the volume holds the rotated token')
+  })
+
+  await step('uninstall as docs/cluster-admin.md says: nothing of ours is left', async (t) => {
+    const k = cluster!
+    await k.kubectl(['delete', 'mutatingwebhookconfiguration', webhookConfig])
+    await k.kubectl(['delete', '-k', manifestsDir, '--wait=true', '--timeout=180s'])
+    await k.kubectl(['label', 'namespace', ns, `${OPT_LABEL}-`])
+    const clusterScoped = await k.kubectl(['get', 'mutatingwebhookconfiguration,clusterrole,clusterrolebinding,namespace', '-o', 'name'])
+    t.notMatch(clusterScoped.stdout, /openclaw-injector/, 'no webhook configuration, cluster role or namespace of ours is left')
+  })
+
+  await step('the Helm chart and check', async (t) => {
+    await helmScenario(t, cluster!, tools, id)
   })
 }
