@@ -107,6 +107,17 @@ image_current() { [[ "${BC_REBUILD:-}" != 1 && "$(image_inputs "$1")" == "$2" ]]
 image_id() { docker image inspect --format '{{.Id}}' "$1"; }
 image_size() { docker image inspect --format '{{.Size}}' "$1" | awk '{ printf "%d MB", $1 / 1e6 }'; }
 
+# Older builds of the same image (other input hashes) are dropped once a new one exists, so
+# the cache does not grow by an image per source change. Containers and kind nodes that
+# already use one are not affected (Docker refuses, and we ignore it).
+drop_older() { # REPOSITORY TAG-PREFIX KEEP-REF
+  local ref
+  for ref in $(docker image ls "$1" --format '{{.Repository}}:{{.Tag}}'); do
+    [[ "$ref" == "$1:$2"* && "$ref" != "$3" ]] || continue
+    docker image rm "$ref" >/dev/null 2>&1 && bc_log "removed the older image $ref" || true
+  done
+}
+
 # classic_build TAG INPUTS CONTEXT [docker build args...]: the classic builder reads the
 # Dockerfiles we write, so no buildx or BuildKit is needed.
 classic_build() {
@@ -350,6 +361,7 @@ kind_node() {
     "$box" "$KIND_NODE_IMAGE" >/dev/null
   docker rm -f "$box" >/dev/null
   trap - EXIT
+  drop_older openclaw-injector-kind/node "$KUBE_VERSION-" "$KIND_NODE_IMAGE"
   bc_log "image $KIND_NODE_IMAGE: assembled in $((SECONDS - t))s, $(image_size "$KIND_NODE_IMAGE")"
 }
 
@@ -409,6 +421,7 @@ webhook_image() {
   OPENCLAW_INJECTOR_IMAGE="openclaw-injector:kind-${inputs:0:12}"
   if image_current "$OPENCLAW_INJECTOR_IMAGE" "$inputs"; then bc_log "image $OPENCLAW_INJECTOR_IMAGE: up to date"; return; fi
   classic_build "$OPENCLAW_INJECTOR_IMAGE" "$inputs" "$repo" --build-arg "NODE_IMAGE=$NODE_IMAGE"
+  drop_older openclaw-injector kind- "$OPENCLAW_INJECTOR_IMAGE"
 }
 
 # The OpenClaw stand-in: the npm package with the official image's layout (images/openclaw/).
@@ -444,6 +457,7 @@ openclaw_image() {
   cp "$here/images/openclaw/Dockerfile" "$ctx/"
   classic_build "$OPENCLAW_IMAGE" "$inputs" "$ctx" --build-arg "BASE=$NODE_IMAGE"
   rm -rf "$ctx"
+  drop_older localhost/openclaw/openclaw "$OPENCLAW_VERSION-standin-" "$OPENCLAW_IMAGE"
 }
 
 start_docker
