@@ -128,7 +128,7 @@ if ('skip' in tools) {
   await step('uninstall as docs/cluster-admin.md says: nothing of ours is left', async (t) => {
     const k = cluster!
     await k.kubectl(['delete', 'mutatingwebhookconfiguration', webhookConfig])
-    await k.kubectl(['delete', '-k', manifestsDir, '--wait=true', '--timeout=180s'])
+    await k.kubectl(['delete', '-k', manifestsDir, '--ignore-not-found', '--wait=true', '--timeout=180s'])
     await k.kubectl(['label', 'namespace', ns, `${OPT_LABEL}-`])
     const clusterScoped = await k.kubectl(['get', 'mutatingwebhookconfiguration,clusterrole,clusterrolebinding,namespace', '-o', 'name'])
     t.notMatch(clusterScoped.stdout, /openclaw-injector/, 'no webhook configuration, cluster role or namespace of ours is left')
