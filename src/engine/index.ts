@@ -96,6 +96,7 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
     warnings.push(`no source for OPENCLAW_GATEWAY_TOKEN or OPENCLAW_GATEWAY_PASSWORD found; the init container only ${seed.seed ? 'copies the seed config' : 'prepares the state directory'}; name a Secret with annotation ${ANNOTATIONS.tokenSecret}`)
   }
 
+  if (mode === 'sync' && credentials.length > 0) warnings.push(syncRestartWarning(found.token !== undefined ? 'token' : 'password'))
   const image = syncImage(annotations[ANNOTATIONS.syncImage], settings, gateway, warnings)
   if (image === undefined) return skip('no-image', `container ${gateway.name} has no image to run the sync script with; set annotation ${ANNOTATIONS.syncImage}`)
   const imagePullPolicy = image === gateway.image ? (settings.syncImagePullPolicy || gateway.imagePullPolicy) : settings.syncImagePullPolicy
@@ -220,6 +221,19 @@ function syncMode(annotated: string | undefined, fallback: SyncMode, warnings: s
   if (annotated === 'sync' || annotated === 'ref') return annotated
   warnings.push(`annotation ${ANNOTATIONS.mode} is ${JSON.stringify(annotated)}; expected sync or ref, so ${fallback} is used`)
   return fallback
+}
+
+/**
+ * The one gap of `sync` mode, as a warning of at most 120 characters (the admission response's
+ * limit): the init container writes the credential into the file at pod start only. When only the
+ * gateway container restarts (a crash, an OOM kill), the kubelet reads the Secret into its env
+ * again but runs no init container, and OpenClaw takes a plaintext gateway.auth.token from the
+ * file before the env, so the gateway keeps the old value and refuses the Secret's new one until
+ * the pod is re-created. `ref` mode leaves only env SecretRefs in the file and has no such gap.
+ * Measured with the real gateway on kind: test/e2e/kind/kind.test.ts, scenario 5.
+ */
+export function syncRestartWarning(credential: 'token' | 'password'): string {
+  return `sync mode: after a rotation, a restarted gateway container keeps the old ${credential}; use ${ANNOTATIONS.mode}: ref`
 }
 
 function syncImage(annotated: string | undefined, settings: EngineSettings, gateway: Container, warnings: string[]): string | undefined {

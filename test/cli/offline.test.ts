@@ -140,6 +140,7 @@ t.test('explain: text and json', async (t) => {
   t.match(text.stdout, /document 1: Deployment agents\/openclaw: INJECT/)
   t.match(text.stdout, /because token from envFrom Secret openclaw-gateway-token, key OPENCLAW_GATEWAY_TOKEN/)
   t.match(text.stdout, /adds init container init-config/)
+  t.match(text.stdout, /warning: sync mode: after a rotation, a restarted gateway container keeps the old token; use openclaw.ai\/token-sync-mode: ref/)
   t.match(text.stdout, /document 2: Pod web: SKIP \(not-openclaw\)\n {2}because not an OpenClaw pod/)
   const json = run(['explain', '-f', '-', '-o', 'json'], input)
   const report = JSON.parse(json.stdout)

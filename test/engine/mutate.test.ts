@@ -3,7 +3,7 @@
 import t from 'tap'
 import type { V1EnvVar } from '@kubernetes/client-node'
 import { SYNC_SCRIPT } from '../../src/build-info.generated.ts'
-import { mutatePod, ANNOTATIONS } from '../../src/engine/index.ts'
+import { mutatePod, syncRestartWarning, ANNOTATIONS } from '../../src/engine/index.ts'
 import type { Container, EngineResult, Pod } from '../../src/engine/types.ts'
 import type { EngineSettings } from '../../src/settings.ts'
 import { applyPatch, bigPod, chartPod, engineSettings, gatewayOf } from '../helpers/pods.ts'
@@ -96,7 +96,7 @@ t.test("the chart's pod", async (t) => {
   t.match(result.pod.metadata?.annotations?.[ANNOTATIONS.version], /^\d+\.\d+\.\d+/)
   t.same(result.pod.spec?.volumes, chartPod().spec?.volumes, 'no volume added: the chart already declares its ConfigMap')
   t.same(result.patch.map((op) => op.path), ['/metadata/annotations', '/spec/initContainers/1'])
-  t.same(result.decision.warnings, [])
+  t.same(result.decision.warnings, [syncRestartWarning('token')], 'only the warning every sync-mode pod gets')
   t.match(result.summary, { gatewayContainer: 'main', initContainer: 'init-config', initPosition: 1, stateVolume: 'data, tmp', configPath: 'resolved in the pod', mode: 'sync', gatewayEnvAdded: [] })
 })
 
@@ -365,6 +365,26 @@ t.test('mode, image and pull policy overrides', async (t) => {
   t.match(bad.decision.warnings.join('\n'), /expected sync or ref/)
   const fromSettings = run(chartPod(), engineSettings({ syncImage: 'mirror/openclaw:1', syncImagePullPolicy: 'Always', mode: 'ref' }))
   t.match(initOf(fromSettings), { image: 'mirror/openclaw:1', imagePullPolicy: 'Always' })
+})
+
+// Found on kind (test/e2e/kind, scenario 5): after a rotation, a gateway container that restarts
+// without its pod comes back with the new env but the file the init container wrote at pod start,
+// and OpenClaw prefers the file's plaintext. Only sync mode stores plaintext, so only it warns.
+t.test('sync mode warns that a container restart keeps the old credential; ref does not', async (t) => {
+  const sync = run(chartPod())
+  t.ok(sync.decision.warnings.includes(syncRestartWarning('token')), 'sync (the default) warns')
+  t.match(syncRestartWarning('token'), /restarted gateway container keeps the old token; use openclaw\.ai\/token-sync-mode: ref$/)
+  for (const credential of ['token', 'password'] as const) t.ok(syncRestartWarning(credential).length <= 120, `the ${credential} warning fits an admission warning (120 characters)`)
+  const ref = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.mode]: 'ref' })))
+  t.same(ref.decision.warnings, [], 'ref mode: no warning')
+  t.same(run(chartPod(), engineSettings({ mode: 'ref' })).decision.warnings, [], 'ref from settings: no warning')
+  const password = run(edit((_, gateway) => {
+    gateway.envFrom = []
+    gateway.env = [...(gateway.env ?? []), { name: 'OPENCLAW_GATEWAY_PASSWORD', valueFrom: { secretKeyRef: { name: 'gw', key: 'password' } } }]
+  }))
+  t.ok(password.decision.warnings.includes(syncRestartWarning('password')), 'a password-only pod is warned about its password')
+  const nothing = run(edit((_, gateway) => (gateway.envFrom = [])))
+  t.notOk(nothing.decision.warnings.some((w) => w.startsWith('sync mode:')), 'no credential to sync: no restart warning')
 })
 
 t.test('seed config', async (t) => {

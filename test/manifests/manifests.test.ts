@@ -8,6 +8,7 @@ import { DEFAULT_ENGINE_SETTINGS } from '../../src/settings.ts'
 import { serviceDnsNames } from '../../src/certs/generate.ts'
 import { MANIFESTS, ROOT, kustomize, one, parseYaml, render } from './helpers/kustomize.ts'
 import { celImageRegex, celStringList } from './helpers/cel.ts'
+import { docCommands } from '../helpers/docs.ts'
 
 const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
 
@@ -310,4 +311,26 @@ t.test('the cert-manager overlay', async (t) => {
   t.ok(serving.spec.usages.includes('server auth'))
   t.equal(mwc.metadata.annotations['cert-manager.io/inject-ca-from'], `${serving.metadata.namespace}/${serving.metadata.name}`, 'cainjector fills the caBundle')
   for (const o of [selfSigned, caCert, caIssuer, serving]) t.equal(o.metadata.namespace, 'openclaw-injector')
+})
+
+// Found on kind (test/e2e/kind, scenario 8): the Uninstall section deleted the webhook
+// configuration first, then `kubectl delete -k manifests/`, which lists it too; kubectl then
+// deleted the rest but exited 1 with NotFound, stopping any script at that line. A `delete -k`
+// must tolerate objects an earlier command of the section already removed.
+t.test("the docs' uninstall commands run without a NotFound error", async (t) => {
+  const commands = docCommands('Uninstall')
+  t.ok(commands.some((a) => a[0] === 'delete' && a[1] === '-k'), 'the section deletes the manifests with kubectl delete -k')
+  const gone: string[] = []
+  for (const args of commands) {
+    if (args[0] !== 'delete') continue
+    if (args[1] === '-k') {
+      const dir = path.relative(MANIFESTS, path.join(ROOT, args[2]!)) || '.'
+      const listed = render(dir).map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`)
+      const again = gone.filter((name) => listed.includes(name))
+      if (again.length > 0) t.ok(args.includes('--ignore-not-found'), `kubectl ${args.join(' ')} tolerates ${again.join(', ')}, deleted by an earlier command`)
+    } else if (args.length >= 3) {
+      gone.push(`${args[1]!.toLowerCase()}/${args[2]}`)
+    }
+  }
+  t.ok(gone.includes('mutatingwebhookconfiguration/openclaw-injector'), 'the webhook configuration goes first, so no pod creation waits on a webhook that is going away')
 })

@@ -86,8 +86,12 @@ t.test('warnings are passed on, one line and at most 120 characters each', async
 })
 
 t.test("the real engine's warnings come back, and only when it has some", async (t) => {
-  const quiet = (await server.post(review(chartPod()))).json()
-  t.equal(quiet.response.warnings, undefined, "the chart's pod earns no warning")
+  const refPod = chartPod()
+  refPod.metadata = { ...refPod.metadata, annotations: { 'openclaw.ai/token-sync-mode': 'ref' } }
+  const quiet = (await server.post(review(refPod))).json()
+  t.equal(quiet.response.warnings, undefined, "the chart's pod in ref mode earns no warning")
+  const sync = (await server.post(review(chartPod()))).json()
+  t.same(sync.response.warnings, mutatePod(chartPod(), engineSettings()).decision.warnings, "in sync mode, the engine's container-restart warning comes back")
   const pod = chartPod()
   pod.spec!.containers[0]!.env!.push({ name: 'OPENCLAW_GATEWAY_TOKEN', value: 'literal-token-for-warning-test' })
   pod.spec!.containers[0]!.envFrom!.push({ secretRef: { name: 'second-secret' } })

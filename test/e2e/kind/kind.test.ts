@@ -1,11 +1,21 @@
-// The whole install on a real node: `npm run test:kind`. prepare.sh builds (or reuses) the
-// kind node image, the webhook image from the repo's Dockerfile and the OpenClaw stand-in;
-// the test creates a one-node kind cluster, loads the two images, applies manifests/
-// (kustomize) with only the webhook image swapped for the one just built, opts a namespace in,
-// deploys an OpenClaw-shaped Deployment with a PVC and a token Secret, rotates the Secret,
-// `kubectl rollout restart`s, and reads the config back from the volume; then uninstalls as
-// docs/cluster-admin.md says and does it all again with the Helm chart, upgrade, `check` on a
-// healthy and two broken installations, and `helm uninstall` (scenarios/helm.ts).
+// The whole story on a real node: `npm run test:kind`. prepare.sh builds (or reuses) the kind
+// node image, the webhook image from the repo's Dockerfile and the OpenClaw stand-in; this file
+// creates ONE one-node kind cluster, loads the two images and runs every scenario on it, the
+// independent ones side by side in namespaces of their own:
+//
+//   1. install as docs/cluster-admin.md says (kubectl apply of manifests/, only the image swapped)
+//   2-3, 5. the real gateway in the chart-shaped Deployment, in `sync` and in `ref` mode: it gets
+//      ready, the CLI in the pod and a client with the Secret's token are accepted; after a
+//      rotation and `rollout restart` the new token is and the old one is not; after a rotation
+//      and a restart of only the gateway container, what each mode accepts
+//   4. a hand-edited JSON5 config on the PVC survives, with its settings
+//   6. Pod Security `restricted`; a LimitRange and a ResourceQuota
+//   7. failurePolicy Fail, one webhook pod deleted while 30 OpenClaw pods are created; a drain
+//      held by the PodDisruptionBudget; the webhook's CPU, memory and admission latency
+//   8. uninstall as the docs say
+//
+// Every assertion reads the cluster (the API, `kubectl exec`, the kubelet), never the engine's
+// own idea of the result. Tokens are random per run and reach the cluster only on stdin.
 //
 // Only where no Docker daemon can be had at all (prepare.sh exits 3) does the file print
 // SKIPPED with the reason; tap counts it as skipped, and .ci/run counts that as a failure.
@@ -16,14 +26,20 @@ import type { Test } from 'tap'
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { parseAllDocuments, stringify } from 'yaml'
-import { eventually, prepareKind, repoRoot, startCluster, type Cluster } from './helpers/cluster.ts'
-import { CONFIG_PATH, openclawObjects, probePod, TOKEN_SECRET } from './helpers/objects.ts'
+import { ANNOTATIONS, OPT_LABEL } from '../../../src/engine/annotations.ts'
+import { docCommands } from '../../helpers/docs.ts'
+import { CommandError, eventually, prepareKind, repoRoot, startCluster, type Cluster } from './helpers/cluster.ts'
+import { askGateway, currentPod, exec, injectedInit, newToken, readConfig, redactor, shown, verdict, type Acceptance } from './helpers/gateway.ts'
+import { apiserverLatency, formatLatency, formatUsage, peakUsage, webhookLatency, webhookUsage, WEBHOOK_NAMESPACE } from './helpers/measure.ts'
 import { helmScenario } from './scenarios/helm.ts'
+import { CONFIG_PATH, GATEWAY_PORT, idlePod, OPT_IN, OPT_OUT_LABELS, openclawDeployment, openclawObjects, probePod, seedConfigMap, stateObjects, tokenSecret, type SyncMode } from './helpers/objects.ts'
 
 const manifestsDir = path.join(repoRoot, 'manifests')
-const OPT_LABEL = 'openclaw.ai/token-sync'
 
-t.setTimeout(40 * 60_000)
+const started = Date.now()
+const yamlOf = (objects: readonly unknown[]): string => objects.map((o) => stringify(o)).join('---\n')
+
+t.setTimeout(60 * 60_000)
 const tools = await prepareKind()
 if ('skip' in tools) {
   process.stderr.write(`SKIPPED test/e2e/kind: ${tools.skip}\n`)
@@ -31,21 +47,41 @@ if ('skip' in tools) {
   t.plan(0, `kind suite skipped: ${tools.skip}`)
 } else {
   const id = randomBytes(3).toString('hex')
+  const prepared = Date.now()
   let cluster: Cluster | undefined
   t.teardown(async () => { await cluster?.stop() })
 
-  // Each step needs the one before; after a failure the rest are skipped, not failed again.
-  let ready = true
-  const step = async (name: string, fn: (t: Test) => Promise<void>): Promise<void> => {
-    const go = ready
-    ready = false
-    await t.test(name, { skip: go ? false : 'an earlier step failed' }, async (t) => {
+  // A scenario runs only when what it needs passed; otherwise it is skipped, not failed again.
+  const gates = { cluster: false, installed: false }
+  const scenario = async (name: string, needs: keyof typeof gates | undefined, fn: (t: Test) => Promise<void>, options: { jobs?: number; gate?: keyof typeof gates } = {}): Promise<void> => {
+    const skip = needs !== undefined && !gates[needs] ? `needs ${needs}, which failed` : false
+    await t.test(name, { skip, ...(options.jobs ? { jobs: options.jobs } : {}) }, async (t) => {
+      const at = Date.now()
       await fn(t)
-      ready = true
+      t.comment(`${name}: ${((Date.now() - at) / 1000).toFixed(0)} s`)
+      if (options.gate && !t.counts.fail) gates[options.gate] = true
     })
   }
 
-  await step('a kind cluster from the prepared node image, with the two images loaded', async (t) => {
+  /** A namespace opted in as the docs say (`kubectl label namespace NAME openclaw.ai/token-sync=enabled`), plus extra labels. */
+  const optedIn = async (name: string, labels: string[] = []): Promise<string> => {
+    await cluster!.kubectl(['create', 'namespace', name])
+    await cluster!.kubectl(['label', 'namespace', name, OPT_IN, ...labels])
+    return name
+  }
+  const apply = (ns: string, objects: readonly unknown[]) => cluster!.kubectl(['apply', '-n', ns, '-f', '-'], { input: yamlOf(objects) })
+  const podOf = (ns: string, name: string) => cluster!.getJson(['get', 'pod', '-n', ns, name])
+  const notFound = async (args: string[]): Promise<boolean> => {
+    try {
+      await cluster!.kubectl(['get', ...args])
+      return false
+    } catch (err) {
+      if (err instanceof CommandError && /NotFound|not found/.test(err.stderr)) return true
+      throw err
+    }
+  }
+
+  await scenario('a kind cluster from the prepared node image, with the two images loaded', undefined, async (t) => {
     cluster = await startCluster(tools)
     const nodes = await cluster.getJson(['get', 'nodes'])
     t.equal(nodes.items.length, 1, 'one node')
@@ -53,10 +89,10 @@ if ('skip' in tools) {
     t.ok(nodes.items[0].status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'), 'the node is Ready')
     await cluster.load([tools.webhookImage, tools.openclawImage])
     t.pass('webhook and OpenClaw images loaded')
-  })
+  }, { gate: 'cluster' })
 
-  let webhookConfig = ''
-  await step('apply manifests/ with the image just built', async (t) => {
+  let webhookName = ''
+  await scenario('1. install: kubectl apply of manifests/ with the image just built', 'cluster', async (t) => {
     const k = cluster!
     const rendered = (await k.kubectl(['kustomize', manifestsDir])).stdout
     const objects = parseAllDocuments(rendered).map((d) => d.toJS()).filter((o) => o && typeof o === 'object')
@@ -72,69 +108,363 @@ if ('skip' in tools) {
       }
     }
     t.ok(swapped > 0, `the webhook image is used by ${swapped} container(s) in manifests/`)
-    await k.kubectl(['apply', '-f', '-'], { input: objects.map((o) => stringify(o)).join('---\n') })
+    await k.kubectl(['apply', '-f', '-'], { input: yamlOf(objects) })
     for (const o of objects.filter((o) => o.kind === 'Job')) {
       await k.kubectl(['wait', '--for=condition=complete', `job/${o.metadata.name}`, '-n', o.metadata.namespace, '--timeout=300s'])
       t.pass(`job ${o.metadata.namespace}/${o.metadata.name} completed`)
     }
     for (const o of objects.filter((o) => o.kind === 'Deployment')) {
       await k.kubectl(['rollout', 'status', `deployment/${o.metadata.name}`, '-n', o.metadata.namespace, '--timeout=300s'])
-      t.pass(`deployment ${o.metadata.namespace}/${o.metadata.name} rolled out`)
+      const live = await k.getJson(['get', 'deployment', o.metadata.name, '-n', o.metadata.namespace])
+      t.equal(live.status.readyReplicas, 2, `deployment ${o.metadata.namespace}/${o.metadata.name}: both replicas Ready`)
     }
+    const ns = await k.getJson(['get', 'namespace', WEBHOOK_NAMESPACE])
+    t.equal(ns.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'restricted', `namespace ${WEBHOOK_NAMESPACE} enforces Pod Security restricted`)
     const mwc = objects.find((o) => o.kind === 'MutatingWebhookConfiguration')
     t.ok(mwc, 'manifests/ has a MutatingWebhookConfiguration')
-    webhookConfig = mwc?.metadata?.name ?? ''
     await eventually('the caBundle to be set', 300_000, async () => {
-      const got = await k.getJson(['get', 'mutatingwebhookconfiguration', webhookConfig])
+      const got = await k.getJson(['get', 'mutatingwebhookconfiguration', mwc.metadata.name])
       return got.webhooks.every((w: any) => typeof w.clientConfig?.caBundle === 'string' && w.clientConfig.caBundle !== '')
     })
     t.pass('caBundle set on every webhook')
-  })
+    webhookName = mwc.metadata.name
+    // A namespace labelled as the docs say: the API server now sends its OpenClaw pods to the
+    // webhook. The webhook may be rolled out before the API server reaches it: dry-run until then.
+    const probeNs = await optedIn(`e2e-install-${id}`)
+    let injected = ''
+    await eventually('the webhook to inject a dry-run pod', 180_000, async () => {
+      const out = await k.kubectl(['create', '--dry-run=server', '-o', 'json', '-n', probeNs, '-f', '-'], { input: JSON.stringify(probePod(tools.openclawImage)) })
+      injected = JSON.parse(out.stdout)?.metadata?.annotations?.[ANNOTATIONS.status] ?? ''
+      return injected === 'injected'
+    })
+    t.equal(injected, 'injected', `a server-side dry run in namespace ${probeNs} (labelled ${OPT_IN}) comes back injected`)
+    await k.kubectl(['delete', 'namespace', probeNs, '--wait=false'])
+  }, { gate: 'installed' })
 
-  const ns = `e2e-openclaw-${id}`
-  const first = `e2e-token-one-${id}`
-  const readToken = async (): Promise<string> => {
-    const out = await cluster!.kubectl(['exec', '-n', ns, 'deploy/openclaw', '-c', 'main', '--', 'cat', CONFIG_PATH])
-    return JSON.parse(out.stdout)?.gateway?.auth?.token
+  // ---- 2, 3, 5: the real gateway, per mode ----------------------------------------------------
+
+  /** Asserts what a gateway should accept; true when all held. */
+  const expectAccepts = (t: Test, r: Acceptance, redact: (s: string) => string, labels: { current: string; old: string }): boolean => [
+    t.equal(verdict(r.health), 'accepted', '`openclaw gateway health` in the gateway container (its env, the config on the volume) succeeds', { output: shown(r.health, redact) }),
+    r.fileAlone ? t.equal(verdict(r.fileAlone), 'accepted', '... and without OPENCLAW_GATEWAY_TOKEN in its env: the file alone holds the current token', { output: shown(r.fileAlone, redact) }) : true,
+    t.equal(verdict(r.current), 'accepted', `a client presenting ${labels.current} is accepted`, { output: shown(r.current, redact) }),
+    t.equal(verdict(r.old), 'refused', `a client presenting ${labels.old} is refused (gateway token mismatch)`, { output: shown(r.old, redact) }),
+  ].every(Boolean)
+
+  const report = (r: Acceptance): string => `in-pod CLI ${verdict(r.health)}${r.fileAlone ? `, in-pod CLI without the env ${verdict(r.fileAlone)}` : ''}, Secret's token ${verdict(r.current)}, previous token ${verdict(r.old)}`
+
+  const gatewayStory = async (t: Test, mode: SyncMode): Promise<void> => {
+    const k = cluster!
+    const ns = await optedIn(`e2e-${mode}-${id}`)
+    const tokens = { 'first token': newToken(), 'second token': newToken(), 'third token': newToken(), 'a never-issued token': newToken() }
+    const redact = redactor(tokens)
+    const fileAlone = mode === 'sync'
+    let podName = ''
+    let ok = false
+
+    await t.test(`2. ${mode}: the chart-shaped Deployment runs the real gateway, injected`, async (t) => {
+      await apply(ns, openclawObjects(tools.openclawImage, tokens['first token'], mode))
+      await k.kubectl(['rollout', 'status', 'deployment/openclaw', '-n', ns, '--timeout=600s'], { timeoutMs: 660_000 })
+      const pod = await currentPod(k, ns)
+      podName = pod.metadata.name
+      t.equal(pod.metadata.annotations?.[ANNOTATIONS.status], 'injected', 'the pod was injected')
+      const init = injectedInit(pod)
+      t.ok(init, 'the pod carries the injected init container')
+      const initStatus = (pod.status.initContainerStatuses ?? []).find((s: any) => s.name === init?.name)
+      t.equal(initStatus?.state?.terminated?.exitCode, 0, `init container ${init?.name} completed`)
+      const log = (await k.kubectl(['logs', '-n', ns, podName, '-c', init.name])).stdout
+      t.notOk(Object.values(tokens).some((v) => log.includes(v)), 'its log holds no token')
+      t.comment(`init container log: ${redact(log).trim()}`)
+      const pvc = await k.getJson(['get', 'pvc', 'openclaw', '-n', ns])
+      const classes = (await k.getJson(['get', 'storageclass'])).items
+      const defaultClass = classes.find((c: any) => c.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true')?.metadata.name
+      t.equal(pvc.status.phase, 'Bound', 'the state PVC is Bound')
+      t.equal(pvc.spec.storageClassName, defaultClass, `on the cluster's default storage class (${defaultClass})`)
+      t.ok(pod.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'), `the gateway is Ready (its /readyz on port ${GATEWAY_PORT}, probed by the kubelet)`)
+      const config = await readConfig(k, ns, podName)
+      if (mode === 'ref') t.notOk(config.text.includes(tokens['first token']), 'ref: no token on the volume')
+      else t.equal(config.value?.gateway?.auth?.token, tokens['first token'], 'sync: gateway.auth.token on the volume is the Secret\'s token')
+      const r = await askGateway(k, ns, podName, { current: tokens['first token'], old: tokens['a never-issued token'] }, { fileAlone })
+      ok = expectAccepts(t, r, redact, { current: "the Secret's token", old: 'a never-issued token' })
+      t.comment(`${mode}, first start: ${report(r)}`)
+    })
+    if (!ok) {
+      t.fail(`${mode}: scenarios 3 and 5 need scenario 2`)
+      return
+    }
+
+    ok = false
+    await t.test(`3. ${mode}: rotate the Secret, rollout restart: the new token is accepted, the old one refused`, async (t) => {
+      await apply(ns, [tokenSecret(tokens['second token'])])
+      await k.kubectl(['rollout', 'restart', 'deployment/openclaw', '-n', ns])
+      await k.kubectl(['rollout', 'status', 'deployment/openclaw', '-n', ns, '--timeout=600s'], { timeoutMs: 660_000 })
+      const pod = await currentPod(k, ns)
+      t.not(pod.metadata.name, podName, 'a new pod')
+      podName = pod.metadata.name
+      t.equal(pod.metadata.annotations?.[ANNOTATIONS.status], 'injected', 'the new pod was injected')
+      const config = await readConfig(k, ns, podName)
+      t.notOk(config.text.includes(tokens['first token']), 'the old token is gone from the volume')
+      const r = await askGateway(k, ns, podName, { current: tokens['second token'], old: tokens['first token'] }, { fileAlone })
+      ok = expectAccepts(t, r, redact, { current: "the Secret's new token", old: 'the old token' })
+      t.comment(`${mode}, after rotation and rollout restart: ${report(r)}`)
+    })
+    if (!ok) {
+      t.fail(`${mode}: scenario 5 needs scenario 3`)
+      return
+    }
+
+    await t.test(`5. ${mode}: rotate the Secret, then only the gateway container restarts`, async (t) => {
+      await apply(ns, [tokenSecret(tokens['third token'])])
+      const before = await podOf(ns, podName)
+      const restarts = (s: any) => (s.status.containerStatuses ?? []).find((c: any) => c.name === 'main')?.restartCount ?? 0
+      const init = injectedInit(before)
+      const initFinished = (s: any) => (s.status.initContainerStatuses ?? []).find((c: any) => c.name === init?.name)?.state?.terminated?.finishedAt
+      // A crash of the gateway: SIGKILL to every process of the container but tini (PID 1), which
+      // then exits with its child's status; the kubelet restarts the container, not the pod.
+      await exec(k, ns, podName, ['sh', '-c', 'kill -KILL -1'])
+      let after: any
+      await eventually('the gateway container to restart and be Ready again', 600_000, async () => {
+        after = await podOf(ns, podName)
+        return restarts(after) > restarts(before) && after.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True')
+      })
+      t.equal(after.metadata.uid, before.metadata.uid, 'the same pod')
+      t.equal(restarts(after), restarts(before) + 1, 'container main restarted once')
+      t.equal(initFinished(after), initFinished(before), 'the init container did not run again')
+      const envNow = await exec(k, ns, podName, ['printenv', 'OPENCLAW_GATEWAY_TOKEN'])
+      t.ok(envNow.stdout.trim() === tokens['third token'], "the restarted container's env holds the Secret's new token")
+      const r = await askGateway(k, ns, podName, { current: tokens['third token'], old: tokens['second token'] }, { fileAlone })
+      t.comment(`${mode}, after rotation and a container restart: ${report(r)}`)
+      const probe = await k.kubectl(['create', '--dry-run=server', '-o', 'json', '-n', ns, '-f', '-'], { input: JSON.stringify(probePod(tools.openclawImage, mode)) })
+      const warned = /restart/i.test(probe.stderr) && /token-sync-mode: ref/.test(probe.stderr)
+      if (mode === 'ref') {
+        expectAccepts(t, r, redact, { current: "the Secret's new token", old: 'the previous token' })
+        t.notOk(warned, 'ref: the admission carries no container-restart warning')
+      } else {
+        // OpenClaw reads a plaintext gateway.auth.token before the env (shared/openclaw-facts.md):
+        // the file the init container wrote at pod start now outranks the restarted env.
+        t.equal(verdict(r.current), 'refused', "sync (as documented): the Secret's new token is refused until the pod restarts", { output: shown(r.current, redact) })
+        t.equal(verdict(r.old), 'accepted', 'sync (as documented): the previous token, still in the file, is accepted', { output: shown(r.old, redact) })
+        t.ok(warned, 'sync: the admission response warns about container restarts and names mode ref', { stderr: probe.stderr.trim() })
+      }
+    })
   }
 
-  await step('an OpenClaw-shaped Deployment gets the token from its Secret', async (t) => {
+  // ---- 4: a hand-edited JSON5 config ----------------------------------------------------------
+
+  const json5Story = async (t: Test): Promise<void> => {
     const k = cluster!
-    await k.kubectl(['create', 'namespace', ns])
-    await k.kubectl(['label', 'namespace', ns, `${OPT_LABEL}=enabled`])
-    // The webhook may be rolled out before the API server reaches it: dry-run until a pod comes back injected.
-    await eventually('the webhook to inject a dry-run pod', 180_000, async () => {
-      const out = await k.kubectl(['create', '--dry-run=server', '-o', 'json', '-n', ns, '-f', '-'], { input: JSON.stringify(probePod(tools.openclawImage)) })
-      return JSON.parse(out.stdout)?.metadata?.annotations?.['openclaw.ai/token-sync-status'] === 'injected'
-    })
-    await k.kubectl(['apply', '-n', ns, '-f', '-'], { input: openclawObjects(tools.openclawImage, first).map((o) => stringify(o)).join('---\n') })
-    await k.kubectl(['rollout', 'status', 'deployment/openclaw', '-n', ns, '--timeout=300s'])
-    const pods = (await k.getJson(['get', 'pods', '-n', ns, '-l', 'app.kubernetes.io/name=openclaw'])).items
-    const running = pods.filter((p: any) => !p.metadata.deletionTimestamp)
-    t.equal(running[0]?.metadata?.annotations?.['openclaw.ai/token-sync-status'], 'injected', 'the pod was injected')
-    t.equal(await readToken(), first, 'the config on the volume holds the token')
+    const ns = await optedIn(`e2e-json5-${id}`)
+    const tokens = { 'the stale token': newToken(), "the Secret's token": newToken() }
+    const redact = redactor(tokens)
+    await apply(ns, [tokenSecret(tokens["the Secret's token"]), ...stateObjects()])
+    // A helper pod writes the file onto the PVC before the gateway's first start. Labelled
+    // openclaw.ai/token-sync=disabled, it never reaches the webhook.
+    const editor = idlePod('edit-config', tools.openclawImage, { labels: OPT_OUT_LABELS, claim: 'openclaw' })
+    await apply(ns, [editor])
+    await k.kubectl(['wait', '--for=condition=Ready', 'pod/edit-config', '-n', ns, '--timeout=300s'])
+    t.equal((await podOf(ns, 'edit-config')).metadata.annotations?.[ANNOTATIONS.status], undefined, `the helper pod (labelled ${OPT_LABEL}=disabled) was not injected`)
+    const text = `// OpenClaw config, edited by hand on the PVC
+{
+  gateway: {
+    mode: 'local',
+    port: ${GATEWAY_PORT},
+    bind: 'lan', // the kubelet probes the pod IP
+    auth: {
+      mode: 'token',
+      token: '${tokens['the stale token']}', // from before the rotation
+    },
+    controlUi: { allowedOrigins: ['https://claw.example.test',], },
+  },
+  /* the user's own settings */
+  agents: { defaults: { timeoutSeconds: 321, }, },
+  session: { reset: { mode: 'idle', idleMinutes: 45, }, },
+  models: { catalogRefresh: { enabled: false } },
+}
+`
+    const wrote = await exec(k, ns, 'edit-config', ['sh', '-c', `cat > ${CONFIG_PATH}`], text)
+    t.equal(wrote.code, 0, 'the helper pod wrote the JSON5 file on the PVC', { output: shown(wrote, redact) })
+    await k.kubectl(['delete', 'pod', 'edit-config', '-n', ns, '--wait=true'])
+    await apply(ns, [openclawDeployment(tools.openclawImage)])
+    await k.kubectl(['rollout', 'status', 'deployment/openclaw', '-n', ns, '--timeout=600s'], { timeoutMs: 660_000 })
+    const pod = await currentPod(k, ns)
+    t.equal(pod.metadata.annotations?.[ANNOTATIONS.status], 'injected', 'the gateway pod was injected')
+    t.ok(pod.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'), 'the gateway started on the edited file and is Ready')
+    const r = await askGateway(k, ns, pod.metadata.name, { current: tokens["the Secret's token"], old: tokens['the stale token'] }, { fileAlone: true })
+    expectAccepts(t, r, redact, { current: "the Secret's token", old: 'the stale token from the file' })
+    t.comment(`json5, first start: ${report(r)}`)
+    const config = await readConfig(k, ns, pod.metadata.name)
+    t.notOk(config.text.includes(tokens['the stale token']), 'the stale token is gone from the file')
+    t.equal(config.value?.agents?.defaults?.timeoutSeconds, 321, "the user's agents.defaults.timeoutSeconds is kept")
+    t.equal(config.value?.session?.reset?.idleMinutes, 45, "the user's session.reset.idleMinutes is kept")
+    t.same(config.value?.gateway?.controlUi?.allowedOrigins, ['https://claw.example.test'], "the user's gateway.controlUi.allowedOrigins is kept")
+    t.equal(config.value?.gateway?.bind, 'lan', "the user's gateway.bind is kept")
+  }
+
+  // ---- 6: Pod Security restricted; LimitRange and ResourceQuota --------------------------------
+
+  const restrictedStory = async (t: Test): Promise<void> => {
+    const k = cluster!
+    const ns = await optedIn(`e2e-restricted-${id}`, ['pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/enforce-version=latest'])
+    await apply(ns, [tokenSecret(newToken()), seedConfigMap()])
+    // kubectl create, not a Deployment: a refusal by Pod Security would fail this very call.
+    const created = await k.kubectl(['create', '-n', ns, '-f', '-'], { input: JSON.stringify(idlePod('restricted', tools.openclawImage, { seed: true })) })
+    t.notMatch(created.stderr, /violate PodSecurity/, 'no Pod Security warning')
+    await k.kubectl(['wait', '--for=condition=Ready', 'pod/restricted', '-n', ns, '--timeout=300s'])
+    const pod = await podOf(ns, 'restricted')
+    t.equal(pod.metadata.annotations?.[ANNOTATIONS.status], 'injected', 'the pod was injected and admitted under Pod Security restricted')
+    const init = injectedInit(pod)
+    const initStatus = (pod.status.initContainerStatuses ?? []).find((s: any) => s.name === init?.name)
+    t.equal(initStatus?.state?.terminated?.exitCode, 0, `init container ${init?.name} completed`)
+    t.equal(init?.securityContext?.readOnlyRootFilesystem, true, 'the init container has a read-only root filesystem')
+    const gatewayUid = (await exec(k, ns, 'restricted', ['id', '-u'])).stdout.trim()
+    const owner = (await exec(k, ns, 'restricted', ['stat', '-c', '%u:%g %a', CONFIG_PATH])).stdout.trim()
+    t.equal(gatewayUid, '1000', 'the gateway container runs as uid 1000')
+    t.equal(owner, '1000:1000 600', 'the config the init container wrote belongs to the gateway\'s uid and group, mode 0600')
+  }
+
+  const quotaStory = async (t: Test): Promise<void> => {
+    const k = cluster!
+    const ns = await optedIn(`e2e-quota-${id}`)
+    await apply(ns, [
+      tokenSecret(newToken()),
+      seedConfigMap(),
+      { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'limits' }, spec: { limits: [{ type: 'Container', default: { cpu: '100m', memory: '128Mi' }, defaultRequest: { cpu: '20m', memory: '64Mi' }, min: { cpu: '5m', memory: '16Mi' }, max: { cpu: '1', memory: '512Mi' } }] } },
+      { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'quota' }, spec: { hard: { pods: '4', 'requests.cpu': '500m', 'requests.memory': '512Mi', 'limits.cpu': '1', 'limits.memory': '1Gi' } } },
+    ])
+    // the quota controller must have counted the namespace before a pod can be admitted
+    await eventually('the ResourceQuota to be counted', 60_000, async () => (await k.getJson(['get', 'resourcequota', 'quota', '-n', ns])).status?.used !== undefined)
+    await k.kubectl(['create', '-n', ns, '-f', '-'], { input: JSON.stringify(idlePod('quota', tools.openclawImage, { seed: true })) })
+    await k.kubectl(['wait', '--for=condition=Ready', 'pod/quota', '-n', ns, '--timeout=300s'])
+    const pod = await podOf(ns, 'quota')
+    t.equal(pod.metadata.annotations?.[ANNOTATIONS.status], 'injected', 'the pod was injected and admitted under the LimitRange and the ResourceQuota')
+    const init = injectedInit(pod)
+    const initStatus = (pod.status.initContainerStatuses ?? []).find((s: any) => s.name === init?.name)
+    t.equal(initStatus?.state?.terminated?.exitCode, 0, `init container ${init?.name} completed within its limits`)
+    t.ok(pod.spec.containers[0].resources?.limits?.cpu, 'the LimitRange filled in the gateway container\'s resources')
+    await eventually('the quota to count the pod', 60_000, async () => (await k.getJson(['get', 'resourcequota', 'quota', '-n', ns])).status?.used?.pods === '1')
+    const used = (await k.getJson(['get', 'resourcequota', 'quota', '-n', ns])).status.used
+    t.comment(`quota used by the injected pod: ${JSON.stringify(used)}`)
+  }
+
+  await scenario('scenarios 2-6, side by side in namespaces of their own', 'installed', async (t) => {
+    const jobs = [
+      t.test('sync mode: 2. gateway, 3. rotation, 5. container restart', (t) => gatewayStory(t, 'sync')),
+      t.test('ref mode: 2. gateway, 3. rotation, 5. container restart', (t) => gatewayStory(t, 'ref')),
+      t.test('4. a hand-edited JSON5 config on the PVC survives', json5Story),
+      t.test('6a. Pod Security restricted: the init container runs as the gateway\'s uid, read-only root', restrictedStory),
+      t.test('6b. a namespace with a LimitRange and a ResourceQuota admits the injected pod', quotaStory),
+    ]
+    await Promise.all(jobs)
+  }, { jobs: 5 })
+
+  // ---- 7: availability ------------------------------------------------------------------------
+
+  await scenario('7. failurePolicy Fail: one webhook pod deleted while 30 OpenClaw pods are created', 'installed', async (t) => {
+    const k = cluster!
+    const ns = await optedIn(`e2e-avail-${id}`)
+    await apply(ns, [tokenSecret(newToken())])
+    // the overlay patch docs/cluster-admin.md gives, applied to the live object
+    await k.kubectl(['patch', 'mutatingwebhookconfiguration', webhookName, '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/webhooks/0/failurePolicy', value: 'Fail' }])])
+    t.equal((await k.getJson(['get', 'mutatingwebhookconfiguration', webhookName])).webhooks[0].failurePolicy, 'Fail', 'failurePolicy is Fail')
+    t.comment(`webhook at idle: ${formatUsage(await webhookUsage(k))}`)
+
+    const webhookPods = (await k.getJson(['get', 'pods', '-n', WEBHOOK_NAMESPACE, '-l', 'app.kubernetes.io/component=webhook'])).items
+    const victim = webhookPods[0].metadata.name
+    const names = Array.from({ length: 30 }, (_, i) => `claw-${String(i).padStart(2, '0')}`)
+    const failures: string[] = []
+    const createAll = async (): Promise<void> => {
+      let next = 0
+      let deleted = false
+      // two creators, one pod at a time each; the webhook pod goes after the fourth create
+      await Promise.all([0, 1].map(async () => {
+        while (next < names.length) {
+          const name = names[next++]!
+          if (next > 4 && !deleted) {
+            deleted = true
+            await k.kubectl(['delete', 'pod', victim, '-n', WEBHOOK_NAMESPACE, '--wait=false'])
+          }
+          try {
+            await k.kubectl(['create', '-n', ns, '-f', '-'], { input: JSON.stringify(idlePod(name, tools.openclawImage)) })
+          } catch (err) {
+            failures.push(`${name}: ${(err as Error).message.split('\n').slice(-2).join(' ')}`)
+          }
+        }
+      }))
+    }
+    const loadStarted = Date.now()
+    const { peak } = await peakUsage(k, (async () => {
+      await createAll()
+      await k.kubectl(['wait', '--for=condition=Ready', 'pod', '--all', '-n', ns, '--timeout=600s'], { timeoutMs: 660_000 })
+    })())
+    t.comment(`30 creates and their pods Ready in ${((Date.now() - loadStarted) / 1000).toFixed(0)} s`)
+    t.comment(`webhook peak while the pods were created: ${formatUsage(peak)}`)
+    t.same(failures, [], '0 of 30 creates failed')
+    const pods = (await k.getJson(['get', 'pods', '-n', ns])).items
+    t.equal(pods.length, 30, '30 pods exist')
+    const uninjected = pods.filter((p: any) => p.metadata.annotations?.[ANNOTATIONS.status] !== 'injected' || injectedInit(p) === undefined).map((p: any) => p.metadata.name)
+    t.same(uninjected, [], '0 pods came up uninjected')
+    await eventually(`webhook pod ${victim} to be gone`, 120_000, () => notFound(['pod', victim, '-n', WEBHOOK_NAMESPACE]))
+    t.pass(`webhook pod ${victim} is gone`)
+    await k.kubectl(['rollout', 'status', 'deployment/openclaw-injector', '-n', WEBHOOK_NAMESPACE, '--timeout=300s'])
+    t.comment(formatLatency('webhook p99 (its own histogram, pods running now)', await webhookLatency(k)))
+    t.comment(formatLatency('API server round trip to the webhook (apiserver_admission_webhook_admission_duration_seconds)', await apiserverLatency(k, 'token-sync.openclaw.ai')))
+    await k.kubectl(['delete', 'namespace', ns, '--wait=false'])
+
+    // A drain of the node evicts one webhook replica and is then held by the PodDisruptionBudget
+    // (minAvailable 1): with one node cordoned, the replacement cannot start anywhere. Only the
+    // webhook's pods are drained, so the other scenarios' pods stay.
+    const node = (await k.getJson(['get', 'nodes'])).items[0].metadata.name
+    try {
+      let held = ''
+      try {
+        await k.kubectl(['drain', node, '--pod-selector=app.kubernetes.io/name=openclaw-injector,app.kubernetes.io/component=webhook', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=40s'], { timeoutMs: 90_000 })
+      } catch (err) {
+        held = err instanceof CommandError ? err.stderr : String(err)
+      }
+      t.match(held, /disruption budget/, 'kubectl drain is held by the PodDisruptionBudget')
+      const ready = (await k.getJson(['get', 'pods', '-n', WEBHOOK_NAMESPACE, '-l', 'app.kubernetes.io/component=webhook'])).items
+        .filter((p: any) => !p.metadata.deletionTimestamp && p.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'))
+      t.equal(ready.length, 1, 'one webhook replica is still Ready')
+    } finally {
+      await k.kubectl(['uncordon', node])
+    }
+    await k.kubectl(['rollout', 'status', 'deployment/openclaw-injector', '-n', WEBHOOK_NAMESPACE, '--timeout=300s'])
   })
 
-  await step('rotate the Secret, rollout restart: the config holds the new token', async (t) => {
+  // ---- 8: uninstall ---------------------------------------------------------------------------
+
+  await scenario('8. uninstall as the docs say: nothing of ours is left, OpenClaw pods are created uninjected', 'installed', async (t) => {
     const k = cluster!
-    const next = 'e2e-token-two-' + id
-    await k.kubectl(['patch', 'secret', TOKEN_SECRET, '-n', ns, '--type', 'merge', '-p', JSON.stringify({ stringData: { OPENCLAW_GATEWAY_TOKEN: next } })])
-    await k.kubectl(['rollout', 'restart', 'deployment/openclaw', '-n', ns])
-    await k.kubectl(['rollout', 'status', 'deployment/openclaw', '-n', ns, '--timeout=300s'])
-    await eventually('the restarted pod to serve exec', 60_000, async () => (await readToken().catch(() => undefined)) !== undefined)
-    t.equal(await readToken(), next, 'the config on the volume holds the rotated token')
+    const ns = (await k.getJson(['get', 'namespaces', '-l', OPT_IN])).items.map((n: any) => n.metadata.name) as string[]
+    // docs/cluster-admin.md, Uninstall, command by command: the webhook configuration first,
+    // then the rest; the namespace labels come off at the end, for each opted-in namespace.
+    const commands = docCommands('Uninstall')
+    t.ok(commands.length >= 2, `the docs' Uninstall section has its commands (${commands.length})`)
+    for (const args of commands.filter((a) => !(a[0] === 'label' && a[1] === 'namespace'))) {
+      await k.kubectl(args.map((a) => (a === 'manifests/' ? manifestsDir : a)), { timeoutMs: 600_000 })
+    }
+    t.ok(await notFound(['mutatingwebhookconfiguration', 'openclaw-injector']), 'no MutatingWebhookConfiguration openclaw-injector')
+    t.ok(await notFound(['namespace', WEBHOOK_NAMESPACE]), `no namespace ${WEBHOOK_NAMESPACE}`)
+    t.ok(await notFound(['clusterrole', 'openclaw-injector-certs']), 'no ClusterRole openclaw-injector-certs')
+    t.ok(await notFound(['clusterrolebinding', 'openclaw-injector-certs']), 'no ClusterRoleBinding openclaw-injector-certs')
+    const left = (await k.kubectl(['get', 'mutatingwebhookconfigurations,validatingwebhookconfigurations,clusterroles,clusterrolebindings,namespaces', '-l', 'app.kubernetes.io/part-of=openclaw-injector', '-o', 'name'])).stdout.trim()
+    t.equal(left, '', 'no cluster-scoped object labelled app.kubernetes.io/part-of=openclaw-injector is left')
+    // Still labelled: only the webhook configuration's absence decides.
+    const after = await optedIn(`e2e-after-${id}`)
+    await k.kubectl(['create', '-n', after, '-f', '-'], { input: JSON.stringify(idlePod('after-uninstall', tools.openclawImage)) })
+    await k.kubectl(['wait', '--for=condition=Ready', 'pod/after-uninstall', '-n', after, '--timeout=300s'])
+    const pod = await podOf(after, 'after-uninstall')
+    t.equal(pod.metadata.annotations?.[ANNOTATIONS.status], undefined, 'an OpenClaw pod created after the uninstall carries no token-sync annotation')
+    t.equal(injectedInit(pod), undefined, 'and no injected init container')
+    const unlabel = commands.find((a) => a[0] === 'label' && a[1] === 'namespace')
+    t.ok(unlabel, 'the docs say how to take the label off a namespace')
+    for (const name of [...ns, after]) await k.kubectl(unlabel!.map((a, i) => (i === 2 ? name : a))).catch(() => undefined)
+    t.equal((await k.getJson(['get', 'namespaces', '-l', OPT_IN])).items.filter((n: any) => !n.metadata.deletionTimestamp).length, 0, 'no namespace is labelled any more')
   })
 
-  await step('uninstall as docs/cluster-admin.md says: nothing of ours is left', async (t) => {
-    const k = cluster!
-    await k.kubectl(['delete', 'mutatingwebhookconfiguration', webhookConfig])
-    await k.kubectl(['delete', '-k', manifestsDir, '--ignore-not-found', '--wait=true', '--timeout=180s'])
-    await k.kubectl(['label', 'namespace', ns, `${OPT_LABEL}-`])
-    const clusterScoped = await k.kubectl(['get', 'mutatingwebhookconfiguration,clusterrole,clusterrolebinding,namespace', '-o', 'name'])
-    t.notMatch(clusterScoped.stdout, /openclaw-injector/, 'no webhook configuration, cluster role or namespace of ours is left')
-  })
-
-  await step('the Helm chart and check', async (t) => {
+  await scenario('9. the Helm chart: install, upgrade, check healthy and broken, uninstall (scenarios/helm.ts)', 'cluster', async (t) => {
     await helmScenario(t, cluster!, tools, id)
   })
+
+  t.comment(`kind tier wall time: ${((Date.now() - started) / 1000).toFixed(0)} s, of which prepare.sh ${((prepared - started) / 1000).toFixed(0)} s`)
 }

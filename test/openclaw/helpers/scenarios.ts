@@ -32,7 +32,7 @@ export function newCredentials(kind: Kind = 'token'): Credentials {
 }
 
 /** Keeps the gateway off the network: the hosted model catalog refresh has no env switch. */
-const QUIET_CONFIG = { catalogRefresh: { enabled: false } }
+export const QUIET_CONFIG = { catalogRefresh: { enabled: false } }
 
 /**
  * The chart's default `config` (values.yaml, chart for image 2026.8.1) as its ConfigMap holds it,
