@@ -125,8 +125,10 @@ export async function helmScenario(t: Test, cluster: Cluster, tools: KindTools, 
     uninstallChart({ ...helmOpts })
     const left = await cluster.kubectl(['get', 'mutatingwebhookconfiguration,clusterrole,clusterrolebinding', '-o', 'name'])
     t.notMatch(left.stdout, /openclaw-injector/, 'no webhook configuration or cluster role of ours is left')
-    const inNs = await cluster.kubectl(['get', 'all,secret,configmap,role,rolebinding,serviceaccount,pdb,networkpolicy,job,cronjob', '-n', NS, '-o', 'name'])
-    t.notMatch(inNs.stdout, /openclaw-injector/, 'nothing named openclaw-injector is left in its namespace, the certs Secret included')
+    // The webhook's pods still finish their graceful shutdown after the Deployment is gone.
+    const ours = async () => (await cluster.kubectl(['get', 'all,secret,configmap,role,rolebinding,serviceaccount,pdb,networkpolicy,job,cronjob', '-n', NS, '-o', 'name'])).stdout
+    await eventually('the webhook pods to finish terminating', 120_000, async () => !/^pod\/openclaw-injector/m.test(await ours())).catch(() => undefined)
+    t.notMatch(await ours(), /openclaw-injector/, 'nothing named openclaw-injector is left in its namespace, the certs Secret included')
     const pod = { ...probePod(tools.openclawImage), metadata: { name: 'after-uninstall', labels: probePod(tools.openclawImage).metadata.labels } }
     await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: stringify(pod) })
     const created = await cluster.getJson(['get', 'pod', '-n', ns, 'after-uninstall'])
