@@ -12,6 +12,14 @@ export const OPENCLAW_VERSION = '2026.9.6'
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 export const REPO = path.resolve(HERE, '../../..')
 
+/**
+ * How long a gateway may take to answer /readyz before its start counts as failed. A deadline,
+ * not a measurement: 10-12 s idle, but 45 s and more was seen on the 2-core machine while a
+ * kind cluster ran three real gateways, so it is generous; a refused start is still seen at
+ * once from its log line.
+ */
+export const GATEWAY_READY_TIMEOUT_MS = 300_000
+
 export interface OpenClaw {
   version: string
   /** The npm prefix the release is installed in: has node_modules/json5 like the image's /app. */
@@ -272,7 +280,7 @@ export async function startGateway(oc: OpenClaw, options: GatewayOptions): Promi
   }
   let stopped: Promise<void> | undefined
   const stop = () => (stopped ??= stopTree(pid))
-  const deadline = started + (options.readyTimeoutMs ?? 90_000)
+  const deadline = started + (options.readyTimeoutMs ?? GATEWAY_READY_TIMEOUT_MS)
   for (;;) {
     if (exited !== undefined) {
       await stop()
@@ -280,7 +288,7 @@ export async function startGateway(oc: OpenClaw, options: GatewayOptions): Promi
     }
     if (Date.now() > deadline) {
       await stop()
-      throw new GatewayStartError(`gateway not ready within ${options.readyTimeoutMs ?? 90_000} ms`, log())
+      throw new GatewayStartError(`gateway not ready within ${options.readyTimeoutMs ?? GATEWAY_READY_TIMEOUT_MS} ms`, log())
     }
     // A refused config: the gateway says so, then runs a slow triage before it exits.
     if (/Gateway failed to start/.test(log())) {
