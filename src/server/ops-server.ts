@@ -1,7 +1,8 @@
 // The plain-HTTP operations port: /healthz (the process answers), /readyz (serving
 // admissions and not shutting down) and /metrics (Prometheus text). Bare node:http:
 // three fixed routes need no framework.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { nodeHttp } from './node-http.ts'
 import type { MetricsRegistry } from './metrics.ts'
 
 export interface OpsServerOptions {
@@ -11,7 +12,7 @@ export interface OpsServerOptions {
 }
 
 export function createOpsServer({ registry, isReady }: OpsServerOptions): Server {
-  const server = createServer((request, response) => {
+  const server = nodeHttp.createServer((request, response) => {
     route(request, response)
   })
   // Probes and scrapes are tiny; anything slow on this port is not a client we serve.
