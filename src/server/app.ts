@@ -4,7 +4,7 @@
 // one route needs none, and each one measured here cost the webhook more CPU per review
 // and more memory than all of its own work.
 import { createServer, type Server } from 'node:https'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import type { Settings } from '../settings.ts'
 import { mutatePod } from '../engine/index.ts'
@@ -13,7 +13,6 @@ import { createAdmissionHandler, type Mutate } from './handler.ts'
 import type { Logger } from './log.ts'
 import type { ServerMetrics } from './metrics.ts'
 import { MIN_TLS_VERSION, type TlsMaterial } from './tls.ts'
-import { nodeHttp } from './node-http.ts'
 
 // secure-json-parse (Fastify's, the one this listener used before): JSON.parse plus a refusal of
 // __proto__ and constructor.prototype keys, checked only when the text contains them at all.
@@ -68,7 +67,7 @@ export function createAdmissionServer(settings: Settings, options: AppOptions): 
     metrics.rejected(status)
     if (status === 404) log.debug({ method: request.method, path: pathOf(request) }, 'no such route')
     else log.info({ status, reason: message, method: request.method, path: pathOf(request) }, 'request refused')
-    send(response, status, Buffer.from(JSON.stringify({ statusCode: status, error: nodeHttp.STATUS_CODES[status] ?? 'Error', message })))
+    send(response, status, Buffer.from(JSON.stringify({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message })))
   }
 
   const send = (response: ServerResponse, status: number, body: Buffer) => {

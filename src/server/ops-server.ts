@@ -1,8 +1,7 @@
 // The plain-HTTP operations port: /healthz (the process answers), /readyz (serving
 // admissions and not shutting down) and /metrics (Prometheus text). Bare node:http:
 // three fixed routes need no framework.
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import { nodeHttp } from './node-http.ts'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { MetricsRegistry } from './metrics.ts'
 
 export interface OpsServerOptions {
@@ -12,7 +11,7 @@ export interface OpsServerOptions {
 }
 
 export function createOpsServer({ registry, isReady }: OpsServerOptions): Server {
-  const server = nodeHttp.createServer((request, response) => {
+  const server = createServer((request, response) => {
     route(request, response)
   })
   // Probes and scrapes are tiny; anything slow on this port is not a client we serve.
