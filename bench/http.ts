@@ -12,7 +12,8 @@
 // servers of the same run. Nothing is asserted: this prints figures.
 //
 // Options (env): BENCH_SECONDS (20), BENCH_WARMUP_SECONDS (5), BENCH_ROUNDS (3),
-// BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_SERVERS (webhook,go,bare).
+// BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_SERVERS (webhook,go,bare),
+// BENCH_NODE_OPTIONS (the webhook's Node flags instead of the Deployment's).
 import { loadavg, cpus, tmpdir } from 'node:os'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -76,7 +77,7 @@ for (const name of SERVERS.filter((s) => s !== 'webhook')) answers[name] = await
 checkSamePod()
 
 console.log(`openclaw-injector HTTP benchmark, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`)
-console.log(`machine: ${cpus().length} x ${cpus()[0]?.model.trim()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start; node ${process.version}; webhook NODE_OPTIONS ${JSON.stringify(deploymentNodeOptions())} (from the Deployment)`)
+console.log(`machine: ${cpus().length} x ${cpus()[0]?.model.trim()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start; node ${process.version}; webhook NODE_OPTIONS ${JSON.stringify(deploymentNodeOptions())} (${process.env.BENCH_NODE_OPTIONS === undefined ? 'from the Deployment' : 'BENCH_NODE_OPTIONS'})`)
 console.log(`wrk: ${THREADS} threads, ${CONNECTIONS} keep-alive HTTPS connections on loopback, ${WARMUP} s warm-up then ${SECONDS} s measured, each server alone, ${ROUNDS} interleaved rounds; body ${body.length} bytes (${path.relative(ROOT, bodyFile)})`)
 console.log('')
 console.log('round  server      req/s    p50 ms   p99 ms   CPU us/req   idle/peak RSS MiB   errors')

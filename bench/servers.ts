@@ -28,8 +28,12 @@ export interface Started {
   pid: number
 }
 
-/** NODE_OPTIONS of the webhook container in manifests/base/deployment.yaml ('' when it sets none). */
+/**
+ * NODE_OPTIONS of the webhook container in manifests/base/deployment.yaml ('' when it sets
+ * none), or BENCH_NODE_OPTIONS when that is set, to try other flags.
+ */
 export function deploymentNodeOptions(): string {
+  if (process.env.BENCH_NODE_OPTIONS !== undefined) return process.env.BENCH_NODE_OPTIONS
   const deployment = parseYaml(readFileSync(path.join(ROOT, 'manifests', 'base', 'deployment.yaml'), 'utf8')) as {
     spec: { template: { spec: { containers: Array<{ name: string; env?: Array<{ name: string; value?: string }> }> } } }
   }
