@@ -43,6 +43,7 @@ interface Run {
   cpuUs: number
   idleRss: number
   peakRss: number
+  readyMs: number
   errors: number
 }
 
@@ -97,7 +98,7 @@ const summary = Object.fromEntries(
   SERVERS.map((name) => {
     const r = runs[name]
     const m = (f: (x: Run) => number) => median(r.map(f))
-    return [name, { rps: m((x) => x.rps), p50: m((x) => x.p50), p99: m((x) => x.p99), cpuUs: m((x) => x.cpuUs), idleRss: m((x) => x.idleRss), peakRss: m((x) => x.peakRss), errors: r.reduce((a, x) => a + x.errors, 0) }]
+    return [name, { rps: m((x) => x.rps), p50: m((x) => x.p50), p99: m((x) => x.p99), cpuUs: m((x) => x.cpuUs), idleRss: m((x) => x.idleRss), peakRss: m((x) => x.peakRss), readyMs: m((x) => x.readyMs), errors: r.reduce((a, x) => a + x.errors, 0) }]
   }),
 ) as Record<ServerName, Run>
 
@@ -121,6 +122,7 @@ if (SERVERS.includes('bare') && SERVERS.includes('webhook')) {
   const b = summary.bare
   console.log(`openclaw-injector against bare Node: throughput ${ratio(w.rps, b.rps)}x, CPU per request ${ratio(w.cpuUs, b.cpuUs)}x, p99 ${ratio(w.p99, b.p99)}x, idle RSS ${ratio(w.idleRss, b.idleRss)}x, peak RSS ${ratio(w.peakRss, b.peakRss)}x`)
 }
+console.log(`from spawn to serving (median): ${SERVERS.map((n) => `${n} ${summary[n].readyMs.toFixed(0)} ms`).join(', ')}`)
 const errors = SERVERS.reduce((a, n) => a + summary[n].errors, 0)
 if (errors > 0) console.log(`WARNING: ${errors} requests failed or were not 2xx`)
 
@@ -134,7 +136,7 @@ async function measure(name: ServerName): Promise<Run> {
     const cpuBefore = cpuMicros(server.pid)
     const r = runWrk(wrk, server.port, bodyFile, { seconds: SECONDS, threads: THREADS, connections: CONNECTIONS })
     const cpu = cpuMicros(server.pid) - cpuBefore
-    return { rps: r.requests / r.seconds, p50: r.p50Ms, p99: r.p99Ms, cpuUs: cpu / r.requests, idleRss, peakRss: rssMiB(server.pid, 'VmHWM'), errors: r.errors }
+    return { rps: r.requests / r.seconds, p50: r.p50Ms, p99: r.p99Ms, cpuUs: cpu / r.requests, idleRss, peakRss: rssMiB(server.pid, 'VmHWM'), readyMs: server.readyMs, errors: r.errors }
   } finally {
     await stop(server.child)
   }

@@ -26,6 +26,8 @@ export interface Started {
   child: ChildProcess
   port: number
   pid: number
+  /** From spawn to serving (the webhook: to its first 200 on /readyz), milliseconds. */
+  readyMs: number
 }
 
 /**
@@ -48,21 +50,23 @@ export async function startWebhook(certPath: string, keyPath: string, logFile: s
   const nodeOptions = deploymentNodeOptions()
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '' }
   if (nodeOptions !== '') env.NODE_OPTIONS = nodeOptions
+  const spawnedAt = performance.now()
   const child = spawnTied(process.execPath, [CLI, 'serve', '--tls-cert', certPath, '--tls-key', keyPath, '--host', '127.0.0.1', '--port', String(port), '--metrics-port', String(opsPort)], {
     stdio: ['ignore', log, 'inherit'],
     env,
   })
   closeSync(log)
   await waitUntil('the webhook to be ready', child, () => isReady(opsPort))
-  return { child, port, pid: child.pid!, opsPort }
+  return { child, port, pid: child.pid!, opsPort, readyMs: performance.now() - spawnedAt }
 }
 
 /** This file's sibling bare.mjs (plain JavaScript, as a bare server would be) as a child: node:https answering every request with `responseFile`. */
 export async function startBare(certPath: string, keyPath: string, responseFile: string): Promise<Started> {
   const port = await freePort()
+  const spawnedAt = performance.now()
   const child = spawnTied(process.execPath, [path.join(ROOT, 'bench', 'bare.mjs'), String(port), certPath, keyPath, responseFile], { stdio: ['ignore', 'inherit', 'inherit'], env: { PATH: process.env.PATH ?? '' } })
   await waitUntil('the bare server to listen', child, () => canConnect('127.0.0.1', port))
-  return { child, port, pid: child.pid! }
+  return { child, port, pid: child.pid!, readyMs: performance.now() - spawnedAt }
 }
 
 /** The Go peer (bench/go-peer), built once per source version into the cache. */
@@ -71,10 +75,11 @@ export async function startGoPeer(certDir: string, mutationFile: string, logFile
   const port = await freePort()
   // Its log (Go's http server reports the readiness probe's bare connections) goes to a file.
   const log = openSync(logFile, 'w')
+  const spawnedAt = performance.now()
   const child = spawnTied(binary, ['-host', '127.0.0.1', '-port', String(port), '-cert-dir', certDir, '-mutation', mutationFile], { stdio: ['ignore', log, log], env: { PATH: process.env.PATH ?? '' } })
   closeSync(log)
   await waitUntil(`the Go peer to listen (its log: ${logFile})`, child, () => canConnect('127.0.0.1', port))
-  return { child, port, pid: child.pid! }
+  return { child, port, pid: child.pid!, readyMs: performance.now() - spawnedAt }
 }
 
 /**
