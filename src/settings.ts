@@ -3,7 +3,7 @@
 // command-line flag, environment variable (OPENCLAW_INJECTOR_*), YAML file (--config), default.
 import { readFileSync } from 'node:fs'
 import { isDnsLabel, isDnsSubdomain } from './names.ts'
-import { parse as parseYaml } from 'yaml'
+import { createRequire } from 'node:module'
 
 export type SyncMode = 'sync' | 'ref'
 export type OnError = 'fail' | 'warn'
@@ -309,6 +309,8 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
 }
 
 function readSettingsFile(fileText: string, fileName: string, errors: string[]): Partial<Record<Section, Record<string, unknown>>> {
+  // Loaded here, only when there is a settings file: `serve` without one never pays for a YAML parser.
+  const { parse: parseYaml } = createRequire(import.meta.url)('yaml') as typeof import('yaml')
   let doc: unknown
   try {
     doc = parseYaml(fileText)

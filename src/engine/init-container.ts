@@ -1,6 +1,6 @@
 // The init container the engine adds: the OpenClaw image running our sync script with node.
 import type { V1EnvVar, V1SecurityContext, V1VolumeMount } from '@kubernetes/client-node'
-import { SYNC_SCRIPT } from '../build-info.generated.ts'
+import { SYNC_SCRIPT, SYNC_SCRIPT_IMAGE_JSON5 } from '../build-info.generated.ts'
 import type { EngineSettings, SyncMode } from '../settings.ts'
 import { envEntries, referencedNames, type EnvSources } from './env.ts'
 import type { Identity } from './identity.ts'
@@ -9,6 +9,7 @@ import { SEED_MOUNT_PATH, type Seed } from './seed.ts'
 import type { StateMount } from './paths.ts'
 import type { Container } from './types.ts'
 import { listOf } from './shape.ts'
+import { imageMatches } from './images.ts'
 
 /** Present in every init container the engine made; how it recognises its own work. */
 export const MARKER_ENV = 'OPENCLAW_INJECTOR_MODE'
@@ -81,7 +82,7 @@ export function buildInitContainer(spec: InitContainerSpec): Container {
   const container: Container = {
     name: spec.name,
     image: spec.image,
-    command: ['node', '-e', SYNC_SCRIPT],
+    command: ['node', '-e', syncScriptFor(spec.image, settings)],
     env,
     ...(spec.envSources.envFrom.length > 0 ? { envFrom: spec.envSources.envFrom } : {}),
     volumeMounts,
@@ -91,6 +92,15 @@ export function buildInitContainer(spec: InitContainerSpec): Container {
   }
   if (spec.imagePullPolicy) container.imagePullPolicy = spec.imagePullPolicy
   return container
+}
+
+/**
+ * The form of the sync script for `image` (both built from src/sync/sync-config.cjs): an OpenClaw
+ * image (settings.imagePattern) has OpenClaw's own json5 in its app directory (settings.json5From),
+ * so it gets the form without the built-in JSON5 reader; any other image carries the reader along.
+ */
+export function syncScriptFor(image: string, settings: EngineSettings): string {
+  return imageMatches(image, settings.imagePattern) ? SYNC_SCRIPT_IMAGE_JSON5 : SYNC_SCRIPT
 }
 
 /**

@@ -1,14 +1,15 @@
 // The HTTPS admission app: one route, POST /mutate. Everything about HTTP lives here
 // (content types, body limit, status codes, the admission log line); the protocol is
 // in admission-review.ts and the decision in handler.ts.
-import { STATUS_CODES } from 'node:http'
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Settings } from '../settings.ts'
 import { mutatePod } from '../engine/index.ts'
 import { parseAdmissionReview, serializeAdmissionReview } from './admission-review.ts'
 import { createAdmissionHandler, type Mutate } from './handler.ts'
+import type { Logger } from './log.ts'
 import type { ServerMetrics } from './metrics.ts'
 import { MIN_TLS_VERSION, type TlsMaterial } from './tls.ts'
+import { nodeHttp } from './node-http.ts'
 
 export const MUTATE_PATH = '/mutate'
 /** Reasons name containers and paths, which a hostile pod can make huge. */
@@ -22,8 +23,8 @@ export interface AppOptions {
   metrics: ServerMetrics
   /** The engine; tests pass one that throws. */
   mutate?: Mutate
-  /** Where the JSON log lines go (default stdout). */
-  logStream?: { write(line: string): unknown }
+  /** The webhook's log (src/server/log.ts). */
+  log: Logger
 }
 
 /** A refusal with its HTTP status and a one-line reason for the caller and the log. */
@@ -37,19 +38,17 @@ class Refusal extends Error {
 }
 
 export function buildApp(settings: Settings, options: AppOptions): FastifyInstance {
-  const { metrics } = options
+  const { metrics, log } = options
   const handle = createAdmissionHandler({ engine: settings.engine, mutate: options.mutate ?? mutatePod })
 
   const app = Fastify({
     https: { key: options.tls.key, cert: options.tls.cert, minVersion: MIN_TLS_VERSION },
-    logger: {
-      level: settings.server.logLevel,
-      // Nothing of a request but what the admission line names: no headers, no body.
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-      ...(options.logStream === undefined ? {} : { stream: options.logStream }),
-    },
-    // The admission line replaces Fastify's incoming/completed pair.
-    logController: new LogController({ disableRequestLogging: true }),
+    // Fastify's own logger (pino) stays off: the admission line and every other line are
+    // written by src/server/log.ts in the same shape, and serve then never loads pino.
+    logger: false,
+    // No route declares a schema, so no schema compiler is ever asked for: these stand in for
+    // Fastify's defaults (Ajv and fast-json-stringify), which serve then never loads.
+    schemaController: { compilersFactory: { buildValidator: noSchemas, buildSerializer: noSchemas } },
     bodyLimit: settings.server.bodyLimit,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -76,14 +75,14 @@ export function buildApp(settings: Settings, options: AppOptions): FastifyInstan
     const status = statusOf(error)
     const message = status === 500 ? 'internal error' : reasonOf(error, status, settings.server.bodyLimit)
     metrics.rejected(status)
-    if (status === 500) request.log.error({ err: error, method: request.method, path: pathOf(request) }, 'request failed')
-    else request.log.info({ status, reason: message, method: request.method, path: pathOf(request) }, 'request refused')
+    if (status === 500) log.error({ err: error, method: request.method, path: pathOf(request) }, 'request failed')
+    else log.info({ status, reason: message, method: request.method, path: pathOf(request) }, 'request refused')
     return refuse(reply, status, message)
   })
 
   app.setNotFoundHandler((request, reply) => {
     metrics.rejected(404)
-    request.log.debug({ method: request.method, path: pathOf(request) }, 'no such route')
+    log.debug({ method: request.method, path: pathOf(request) }, 'no such route')
     return refuse(reply, 404, `no route ${request.method} ${pathOf(request)}; the webhook serves POST ${MUTATE_PATH}`)
   })
 
@@ -94,6 +93,8 @@ export function buildApp(settings: Settings, options: AppOptions): FastifyInstan
     const outcome = handle(admission)
     const seconds = reply.elapsedTime / 1000
     metrics.observeAdmission({ operation: OPERATIONS.has(admission.operation) ? admission.operation : 'other', decision: outcome.decision, reason: outcome.label }, seconds)
+    if (outcome.error !== undefined) metrics.engineError()
+    if (!log.enabled(outcome.error !== undefined ? 'error' : 'info')) return reply.type(JSON_TYPE).send(serializeAdmissionReview(outcome.review))
     const line = {
       uid: admission.uid,
       namespace: admission.namespace.slice(0, 63),
@@ -108,10 +109,9 @@ export function buildApp(settings: Settings, options: AppOptions): FastifyInstan
       durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
     }
     if (outcome.error !== undefined) {
-      metrics.engineError()
-      request.log.error({ ...line, error: outcome.error }, 'admission: engine error, admitted unchanged')
+      log.error({ ...line, error: outcome.error }, 'admission: engine error, admitted unchanged')
     } else {
-      request.log.info(line, 'admission')
+      log.info(line, 'admission')
     }
     return reply.type(JSON_TYPE).send(serializeAdmissionReview(outcome.review))
   })
@@ -119,8 +119,15 @@ export function buildApp(settings: Settings, options: AppOptions): FastifyInstan
   return app
 }
 
+/** The schema compiler factory of an app without schemas: compiling one is a bug here. */
+function noSchemas(): () => never {
+  return () => {
+    throw new Error('openclaw-injector declares no schemas; a schema compiler was asked for one')
+  }
+}
+
 function refuse(reply: FastifyReply, status: number, message: string): FastifyReply {
-  return reply.code(status).type(JSON_TYPE).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message })
+  return reply.code(status).type(JSON_TYPE).send({ statusCode: status, error: nodeHttp.STATUS_CODES[status] ?? 'Error', message })
 }
 
 function statusOf(error: unknown): number {
@@ -141,7 +148,7 @@ function reasonOf(error: unknown, status: number, bodyLimit: number): string {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return 'request body length does not match its Content-Length'
     default:
-      return STATUS_CODES[status] ?? 'bad request'
+      return nodeHttp.STATUS_CODES[status] ?? 'bad request'
   }
 }
 

@@ -1,25 +1,26 @@
 // The plain-HTTP operations port: /healthz (the process answers), /readyz (serving
 // admissions and not shutting down) and /metrics (Prometheus text). Bare node:http:
 // three fixed routes need no framework.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { Registry } from 'prom-client'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { nodeHttp } from './node-http.ts'
+import type { MetricsRegistry } from './metrics.ts'
 
 export interface OpsServerOptions {
-  registry: Registry
+  registry: MetricsRegistry
   /** True once the HTTPS listener accepts admissions, false again from the start of shutdown. */
   isReady: () => boolean
 }
 
 export function createOpsServer({ registry, isReady }: OpsServerOptions): Server {
-  const server = createServer((request, response) => {
-    void route(request, response)
+  const server = nodeHttp.createServer((request, response) => {
+    route(request, response)
   })
   // Probes and scrapes are tiny; anything slow on this port is not a client we serve.
   server.requestTimeout = 10_000
   server.headersTimeout = 10_000
   server.keepAliveTimeout = 5_000
 
-  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  function route(request: IncomingMessage, response: ServerResponse): void {
     const path = (request.url ?? '/').split('?', 1)[0]
     if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, request, 405, 'method not allowed\n', { allow: 'GET, HEAD' })
     switch (path) {
@@ -29,7 +30,7 @@ export function createOpsServer({ registry, isReady }: OpsServerOptions): Server
         return isReady() ? send(response, request, 200, 'ok\n') : send(response, request, 503, 'not ready\n')
       case '/metrics':
         try {
-          const text = await registry.metrics()
+          const text = registry.metrics()
           return send(response, request, 200, text, { 'content-type': registry.contentType })
         } catch {
           return send(response, request, 500, 'collecting metrics failed\n')

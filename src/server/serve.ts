@@ -8,6 +8,7 @@ import type { Settings } from '../settings.ts'
 import { buildApp } from './app.ts'
 import type { Mutate } from './handler.ts'
 import { createLifecycle, type Lifecycle } from './lifecycle.ts'
+import { createLogger, type Logger } from './log.ts'
 import { createMetrics, type ServerMetrics } from './metrics.ts'
 import { createOpsServer } from './ops-server.ts'
 import { loadTlsMaterial, watchTls, type TlsFiles, type TlsWatcher } from './tls.ts'
@@ -29,6 +30,7 @@ export interface RunningServer {
   ops: Server
   metrics: ServerMetrics
   lifecycle: Lifecycle
+  log: Logger
   tls: TlsWatcher
   /** https://host:port of the admission listener. */
   url: string
@@ -40,20 +42,21 @@ export interface RunningServer {
 
 export async function startServer(settings: Settings, options: ServeOptions): Promise<RunningServer> {
   const material = await loadTlsMaterial(options.tls)
+  const log = createLogger({ level: settings.server.logLevel, ...(options.logStream === undefined ? {} : { stream: options.logStream }) })
   const metrics = createMetrics({ version: options.version, defaultMetrics: options.defaultMetrics ?? true })
   metrics.certificateLoaded(material.notAfter)
   const app = buildApp(settings, {
     tls: material,
     metrics,
+    log,
     ...(options.mutate === undefined ? {} : { mutate: options.mutate }),
-    ...(options.logStream === undefined ? {} : { logStream: options.logStream }),
   })
 
   let watcher: TlsWatcher | undefined
   const ops = createOpsServer({ registry: metrics.registry, isReady: () => lifecycle.ready })
   const lifecycle = createLifecycle({
     timeoutMs: settings.server.shutdownTimeoutMs,
-    log: app.log,
+    log,
     drain: () => {
       const closing = app.close()
       connections.closeIdle()
@@ -80,7 +83,7 @@ export async function startServer(settings: Settings, options: ServeOptions): Pr
     files: options.tls,
     current: material,
     server: app.server as unknown as { setSecureContext(options: object): void },
-    log: app.log,
+    log,
     ...options.tlsWatch,
     onReload: (result) => {
       metrics.certificateReload(result.ok ? 'success' : 'error')
@@ -93,7 +96,7 @@ export async function startServer(settings: Settings, options: ServeOptions): Pr
   const url = `https://${hostForUrl(options.host)}:${address.port}`
   const opsUrl = `http://${hostForUrl(options.host)}:${opsAddress.port}`
   lifecycle.markReady()
-  app.log.info(
+  log.info(
     {
       url: `${url}/mutate`,
       metrics: `${opsUrl}/metrics`,
@@ -104,7 +107,7 @@ export async function startServer(settings: Settings, options: ServeOptions): Pr
     },
     'ready',
   )
-  return { app, ops, metrics, lifecycle, tls: watcher, url, opsUrl, close: () => lifecycle.shutdown('close') }
+  return { app, ops, metrics, lifecycle, log, tls: watcher, url, opsUrl, close: () => lifecycle.shutdown('close') }
 }
 
 /**

@@ -3,6 +3,10 @@
 // file in line with the Secret. The gateway prefers a plaintext gateway.auth.token in the file to the
 // environment, so a stale copy on the volume would silently cancel a rotated Secret. Never prints a
 // credential; a file it cannot handle safely is left byte-for-byte as it is.
+// False only in the form scripts/build.ts makes for OpenClaw images, which bring OpenClaw's own
+// json5: the build defines OPENCLAW_INJECTOR_IMAGE_JSON5, and the built-in reader drops out.
+// First, before any call, so that the minifier can fold it.
+const BUILTIN_JSON5 = typeof OPENCLAW_INJECTOR_IMAGE_JSON5 === 'undefined'
 const fs = require('node:fs')
 const path = require('node:path')
 const crypto = require('node:crypto')
@@ -94,22 +98,25 @@ function readCredentials(env) {
   return creds
 }
 
-// OpenClaw's own json5 (in the image's app dir) when present, else the built-in reader below.
+// OpenClaw's own json5 (in the image's app dir) when present, else the built-in reader below (or,
+// in the form without it, JSON.parse, which refuses a file with JSON5 syntax as not valid).
 function loadParser(dir) {
   try {
     const mod = require('node:module').createRequire(path.join(dir, 'package.json'))('json5')
     const parse = mod && (mod.parse || (mod.default && mod.default.parse))
     if (typeof parse === 'function') return (text) => parse(text)
   } catch (e) {
-    if (e.code !== 'MODULE_NOT_FOUND') log(`cannot load json5 from ${dir} (${e.code || e.name}); using the built-in reader`)
+    if (e.code !== 'MODULE_NOT_FOUND' || !BUILTIN_JSON5) {
+      log(`cannot load json5 from ${dir} (${e.code || e.name}); ${BUILTIN_JSON5 ? 'using the built-in reader' : 'reading plain JSON only'}`)
+    }
   }
-  return parseJson5
+  return BUILTIN_JSON5 ? parseJson5 : JSON.parse
 }
 
 // JSON5 reader (spec.json5.org): comments, trailing commas, identifier keys, single quotes, hex,
 // +/-Infinity, NaN, .5 and 5., escapes, line continuations. Errors carry line and column only,
-// never the text, which may hold a secret.
-function parseJson5(text) {
+// never the text, which may hold a secret. Left out of the form for OpenClaw images (BUILTIN_JSON5).
+const parseJson5 = BUILTIN_JSON5 && function parseJson5(text) {
   let i = 0
   // ES5.1 identifier classes, as JSON5 (and OpenClaw's json5) define them; each \\u escape must
   // be such a character on its own.
@@ -441,4 +448,4 @@ function main() {
 
 // Runs as a file and under `node -e` (module id "[eval]"); require() (tests) gets the JSON5 reader.
 if (require.main === module || module.id === '[eval]' || module.id === '[stdin]') main()
-else module.exports = { parseJson5 }
+else module.exports = BUILTIN_JSON5 ? { parseJson5 } : {}

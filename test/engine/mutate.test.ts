@@ -2,7 +2,7 @@
 // applied as the API server applies it, turns the input into exactly the mutated pod.
 import t from 'tap'
 import type { V1EnvVar } from '@kubernetes/client-node'
-import { SYNC_SCRIPT } from '../../src/build-info.generated.ts'
+import { SYNC_SCRIPT, SYNC_SCRIPT_IMAGE_JSON5 } from '../../src/build-info.generated.ts'
 import { mutatePod, syncRestartWarning, ANNOTATIONS } from '../../src/engine/index.ts'
 import type { Container, EngineResult, Pod } from '../../src/engine/types.ts'
 import type { EngineSettings } from '../../src/settings.ts'
@@ -61,7 +61,7 @@ t.test("the chart's pod", async (t) => {
   t.equal(result.pod.spec?.initContainers?.[1], init, 'injected last')
   t.equal(result.pod.spec?.initContainers?.[0]?.name, 'init-skills', "the chart's own init container runs before it")
   t.same(init.command?.slice(0, 2), ['node', '-e'])
-  t.equal(init.command?.[2], SYNC_SCRIPT, 'runs the embedded sync script')
+  t.equal(init.command?.[2], SYNC_SCRIPT_IMAGE_JSON5, "runs the embedded sync script, the form that reads JSON5 with the OpenClaw image's json5")
   t.equal(init.image, 'ghcr.io/openclaw/openclaw:2026.9.6')
   t.equal(init.imagePullPolicy, 'IfNotPresent')
   t.same(env(init, 'OPENCLAW_GATEWAY_TOKEN'), {
@@ -246,7 +246,7 @@ t.test("the chart's legacy token sync", async (t) => {
   const replaced = run(pod, engineSettings({ legacy: 'replace' }))
   t.equal(replaced.decision.action, 'inject')
   t.same(replaced.pod.spec?.initContainers?.map((c) => c.name), ['init-config', 'init-skills'])
-  t.equal(initOf(replaced).command?.[2], SYNC_SCRIPT)
+  t.equal(initOf(replaced).command?.[2], SYNC_SCRIPT_IMAGE_JSON5)
   t.ok(replaced.patch.some((op) => op.op === 'replace' && op.path === '/spec/initContainers/0'), 'the legacy container is swapped in place')
 })
 
@@ -352,6 +352,7 @@ t.test('the gateway container: annotation, image, then name', async (t) => {
   t.match(run(annotated).decision.reasons.at(-1), /names container "nope", which the pod does not have/)
   const byName = edit((_, gateway) => (gateway.image = 'registry.example.com/custom:1'))
   t.equal(run(byName).summary?.gatewayContainer, 'main', 'label picks the pod, the name picks the gateway')
+  t.equal(initOf(run(byName)).command?.[2], SYNC_SCRIPT, 'an image not known to be OpenClaw\'s: the form with the built-in JSON5 reader')
 })
 
 t.test('mode, image and pull policy overrides', async (t) => {
@@ -360,11 +361,15 @@ t.test('mode, image and pull policy overrides', async (t) => {
   t.equal(env(init, 'OPENCLAW_INJECTOR_MODE')?.value, 'ref')
   t.equal(init.image, 'node:24-slim')
   t.notOk(init.imagePullPolicy, "another image does not inherit the gateway's pull policy")
+  t.equal(init.command?.[2], SYNC_SCRIPT, 'another image may have no json5: the form with the built-in JSON5 reader')
   const bad = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.mode]: 'plaintext' })))
   t.equal(env(initOf(bad), 'OPENCLAW_INJECTOR_MODE')?.value, 'sync')
   t.match(bad.decision.warnings.join('\n'), /expected sync or ref/)
   const fromSettings = run(chartPod(), engineSettings({ syncImage: 'mirror/openclaw:1', syncImagePullPolicy: 'Always', mode: 'ref' }))
   t.match(initOf(fromSettings), { image: 'mirror/openclaw:1', imagePullPolicy: 'Always' })
+  t.equal(initOf(fromSettings).command?.[2], SYNC_SCRIPT, 'not an OpenClaw image by the pattern: the built-in JSON5 reader comes along')
+  const official = run(chartPod(), engineSettings({ syncImage: 'registry.example.com/openclaw/openclaw:2026.9.6' }))
+  t.equal(initOf(official).command?.[2], SYNC_SCRIPT_IMAGE_JSON5, 'an OpenClaw image as sync image: its json5 reads the file')
 })
 
 // Found on kind (test/e2e/kind, scenario 5): after a rotation, a gateway container that restarts

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { ANNOTATIONS, APP_NAME_LABEL, OPT_LABEL } from '../../src/engine/annotations.ts'
 import { DEFAULT_ENGINE_SETTINGS } from '../../src/settings.ts'
+import { MARKER_ENV } from '../../src/engine/init-container.ts'
 import { serviceDnsNames } from '../../src/certs/generate.ts'
 import { MANIFESTS, ROOT, kustomize, one, parseYaml, render } from './helpers/kustomize.ts'
 import { celImageRegex, celStringList } from './helpers/cel.ts'
@@ -206,7 +207,8 @@ t.test('the MutatingWebhookConfiguration', async (t) => {
 
 t.test('matchConditions say what the engine\'s defaults say', async (t) => {
   const w = one(base, 'MutatingWebhookConfiguration').webhooks[0]
-  t.equal(w.matchConditions.length, 1, 'one condition (conditions are ANDed; the rules are ORed inside it)')
+  t.same(w.matchConditions.map((c: { name: string }) => c.name), ['openclaw-pod', 'not-yet-injected'],
+    'two conditions, ANDed: an OpenClaw pod (its rules ORed inside), and not already injected')
   const expr: string = w.matchConditions[0].expression
   // the three ways in, joined by ||
   t.match(expr, `object.metadata.annotations['${ANNOTATIONS.tokenSync}'] == 'enabled'`, 'opt-in annotation')
@@ -224,6 +226,13 @@ t.test('matchConditions say what the engine\'s defaults say', async (t) => {
   t.equal(regex, '^([^@]*/)?openclaw/openclaw(:[^/@:]*)?(@.*)?$')
   t.notMatch(regex, /\(\?[=!<]|\\[1-9]/, 'RE2 syntax: no lookaround, no backreferences')
   t.equal(DEFAULT_ENGINE_SETTINGS.imagePattern, '(^|/)openclaw/openclaw$', 'the pattern this regex was derived from; update both together')
+
+  // Reinvocations of an injected pod are not sent; the test is the engine's own marker.
+  const injected: string = w.matchConditions[1].expression
+  t.match(injected, /^!\(has\(object\.spec\.initContainers\) &&/, 'negated, guarded by has()')
+  t.match(injected, `object.spec.initContainers.exists(c, has(c.env) &&`, 'any init container, env guarded')
+  t.match(injected, `c.env.exists(e, e.name == '${MARKER_ENV}')`, 'the marker env var that isInjectedContainer looks for')
+  t.notMatch(injected, new RegExp(ANNOTATIONS.status.replace(/[./]/g, '\\$&')), 'not the status annotation: a pod that lost our container is sent again')
 })
 
 t.test('RBAC: the certs Job may touch its one Secret and one webhook configuration; the webhook nothing', async (t) => {

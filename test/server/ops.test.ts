@@ -51,8 +51,33 @@ t.test('metrics: admissions by operation, decision and reason; latency; certific
   t.ok(expiry * 1000 > Date.now(), 'in the future')
 })
 
-t.test('the server registry is private: the global one stays empty', async (t) => {
-  const { register } = await import('prom-client')
-  t.equal(register.getSingleMetric('openclaw_injector_admissions_total'), undefined)
+t.test('each server counts on its own, in the Prometheus text format', async (t) => {
+  const other = await startTestServer(t)
+  await other.post(review(chartPod()))
+  const mine = (await server.ops('/metrics')).text
+  const theirs = (await other.ops('/metrics')).text
+  t.match(theirs, /openclaw_injector_admissions_total\{operation="CREATE",decision="inject",reason="injected"\} 1$/m, 'the other server counted its one review')
+  t.match(mine, /openclaw_injector_admissions_total\{operation="CREATE",decision="inject",reason="injected"\} 2$/m, 'and this one still its own two')
+  // Text exposition format 0.0.4: HELP and TYPE once per family, before its samples; every
+  // sample a name, optional labels with quoted values, and a number.
+  const typed = new Map<string, string>()
+  for (const line of theirs.trimEnd().split('\n')) {
+    const comment = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.+)$/.exec(line)
+    if (comment !== null) {
+      if (comment[1] === 'TYPE') {
+        t.notOk(typed.has(comment[2]!), `${comment[2]} typed once`)
+        typed.set(comment[2]!, comment[3]!)
+      }
+      continue
+    }
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/.exec(line)
+    if (sample === null) {
+      t.fail(`not a valid exposition line: ${line}`)
+      continue
+    }
+    const family = sample[1]!.replace(/_(bucket|sum|count)$/, '')
+    t.ok(typed.has(sample[1]!) || typed.get(family) === 'histogram', `${sample[1]} comes after its TYPE`)
+  }
+  t.equal(typed.get('openclaw_injector_admission_duration_seconds'), 'histogram')
+  t.equal(typed.get('openclaw_injector_admissions_total'), 'counter')
 })
-

@@ -7,12 +7,13 @@
 // the input, which may hold a credential.
 import t from 'tap'
 import { createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
 import { mulberry32 } from '../helpers/random.ts'
+import { SYNC_SCRIPT_FILE } from '../helpers/sync-script.ts'
 
 type Parse = (text: string) => unknown
 const load = createRequire(import.meta.url)
-const SCRIPT = fileURLToPath(new URL('../../src/sync/sync-config.cjs', import.meta.url))
+// The shipped (minified) form, as the pod runs it.
+const SCRIPT = SYNC_SCRIPT_FILE
 const { parseJson5 } = load(SCRIPT) as { parseJson5: Parse }
 const json5 = load('json5') as { parse: Parse }
 

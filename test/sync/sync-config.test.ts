@@ -1,4 +1,4 @@
-// Runs the real sync script (src/sync/sync-config.cjs) with the real node on temp directories.
+// Runs the real sync script, in the shipped (minified) form built from src/sync/sync-config.cjs, with the real node on temp directories.
 // Every run also checks that no credential, old or new, nor any part of one, reaches stdout/stderr.
 import t from 'tap'
 import type { Test } from 'tap'
@@ -7,14 +7,15 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
 import { reachableCopy, reachableNode } from '../helpers/reachable.ts'
+import { SYNC_SCRIPT_FILE } from '../helpers/sync-script.ts'
 
 // Some 250 runs of the real node: 15-20 s on an idle 2-core machine, well past tap's default
 // 30 s per file when the machine is busy.
 t.setTimeout(5 * 60_000)
 
-const SCRIPT = fileURLToPath(new URL('../../src/sync/sync-config.cjs', import.meta.url))
+// The shipped (minified) form, as the pod runs it.
+const SCRIPT = SYNC_SCRIPT_FILE
 const { parseJson5 } = createRequire(import.meta.url)(SCRIPT) as { parseJson5: (text: string) => unknown }
 
 // Distinctive values: any 5-character piece of one showing up in the output is a leak.

@@ -8,10 +8,11 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
 import { mulberry32 } from '../helpers/random.ts'
+import { SYNC_SCRIPT_FILE } from '../helpers/sync-script.ts'
 
-const SCRIPT = fileURLToPath(new URL('../../src/sync/sync-config.cjs', import.meta.url))
+// The shipped (minified) form, as the pod runs it.
+const SCRIPT = SYNC_SCRIPT_FILE
 const { parseJson5 } = createRequire(import.meta.url)(SCRIPT) as { parseJson5: (text: string) => unknown }
 // Generous: the machine may be shared, and fsync then slows down a lot.
 t.setTimeout(120_000)

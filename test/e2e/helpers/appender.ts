@@ -1,10 +1,13 @@
-// A second mutating webhook for the reinvocation test: a tiny node:https server that appends
-// an init container after whatever is there (so after openclaw-injector's), registered in its
-// own MutatingWebhookConfiguration with reinvocationPolicy IfNeeded. Its configuration name
-// sorts after openclaw-injector's, so the API server calls it second.
+// A second mutating webhook for the reinvocation tests: a tiny node:https server registered in
+// its own MutatingWebhookConfiguration with reinvocationPolicy IfNeeded, whose name sorts after
+// openclaw-injector's, so the API server calls it second. It either appends an init container
+// after whatever is there (so after openclaw-injector's), or, once per pod, removes the init
+// container openclaw-injector injected (one carrying its marker env var), as a webhook that
+// rewrites a pod's init containers can.
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ControlPlane } from '../controlplane/control-plane.ts';
+import { MARKER_ENV } from '../../../src/engine/init-container.ts';
 import { servingCertificates } from './injector.ts';
 import { b64, MWC_PATH, upsert } from './webhook-config.ts';
 
@@ -27,9 +30,32 @@ export interface Appender {
   stop(): Promise<void>;
 }
 
-export async function startAppender(): Promise<Appender> {
+/** What the second webhook does: append its own init container, or remove openclaw-injector's once per pod. */
+export type AppenderAction = 'append' | 'remove-injected-once';
+
+type JsonPatch = Array<{ op: string; path: string; value?: unknown }>;
+
+function appendPatch(init: any[], names: string[]): JsonPatch | undefined {
+  // Idempotent, as a reinvoked webhook must be: append only once.
+  if (names.includes(APPENDED_CONTAINER)) return undefined;
+  const container = { name: APPENDED_CONTAINER, image: 'registry.k8s.io/pause:3.10', command: ['/pause'] };
+  return init.length === 0
+    ? [{ op: 'add', path: '/spec/initContainers', value: [container] }]
+    : [{ op: 'add', path: '/spec/initContainers/-', value: container }];
+}
+
+export async function startAppender(action: AppenderAction = 'append'): Promise<Appender> {
   const material = await servingCertificates();
   const calls: AppenderCall[] = [];
+  /** Pods (by generateName/name) whose injected container was already removed once. */
+  const removedFrom = new Set<string>();
+  const removePatch = (pod: any, init: any[]): JsonPatch | undefined => {
+    const key = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? pod.metadata?.generateName ?? ''}`;
+    const index = init.findIndex((c) => Array.isArray(c?.env) && c.env.some((e: any) => e?.name === MARKER_ENV));
+    if (index === -1 || removedFrom.has(key)) return undefined;
+    removedFrom.add(key);
+    return [{ op: 'remove', path: `/spec/initContainers/${index}` }];
+  };
   const server = https.createServer({ cert: material.cert, key: material.key }, (req, res) => {
     let body = '';
     req.setEncoding('utf8').on('data', (d: string) => { body += d; }).on('end', () => {
@@ -44,13 +70,9 @@ export async function startAppender(): Promise<Appender> {
       const init: any[] = Array.isArray(pod.spec?.initContainers) ? pod.spec.initContainers : [];
       const names = init.map((c) => c?.name);
       const response: any = { uid: review.request?.uid, allowed: true };
-      // Idempotent, as a reinvoked webhook must be: append only once.
-      const patched = !names.includes(APPENDED_CONTAINER);
+      const patch = action === 'append' ? appendPatch(init, names) : removePatch(pod, init);
+      const patched = patch !== undefined;
       if (patched) {
-        const container = { name: APPENDED_CONTAINER, image: 'registry.k8s.io/pause:3.10', command: ['/pause'] };
-        const patch = init.length === 0
-          ? [{ op: 'add', path: '/spec/initContainers', value: [container] }]
-          : [{ op: 'add', path: '/spec/initContainers/-', value: container }];
         response.patchType = 'JSONPatch';
         response.patch = b64(JSON.stringify(patch));
       }

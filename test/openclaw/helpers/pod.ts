@@ -1,6 +1,7 @@
 // A pod as the OpenClaw Helm chart renders it, openclaw-injector's real `inject` on it, and the
 // containers of the result run on this machine: each volume a directory under a temp root, each
 // container path mapped into it, each secretKeyRef filled from the test's Secrets.
+import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
@@ -68,10 +69,14 @@ export async function inject(oc: OpenClaw, pod: V1Pod, dir: string): Promise<Inj
   return { pod: out, init, gateway, warnings: result.stderr }
 }
 
-/** The script the built CLI embeds differs from src/sync/sync-config.cjs: dist is stale. */
+/**
+ * The script the built CLI embeds was not built from src/sync/sync-config.cjs as it is now: dist
+ * is stale. The shipped (minified) script names its source's sha256 on its first line.
+ */
 export function staleBuild(init: V1Container): boolean {
-  const script = init.command?.[2]
-  return script !== readFileSync(path.join(REPO, 'src', 'sync', 'sync-config.cjs'), 'utf8')
+  const script = init.command?.[2] ?? ''
+  const digest = createHash('sha256').update(readFileSync(path.join(REPO, 'src', 'sync', 'sync-config.cjs'))).digest('hex')
+  return !script.slice(0, script.indexOf('\n')).includes(`src/sync/sync-config.cjs (sha256 ${digest.slice(0, 16)})`)
 }
 
 export type Secrets = Record<string, Record<string, string>>

@@ -24,11 +24,13 @@ export interface Child {
   kill(): void
 }
 
-export function spawnCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Child {
+/** `command`: what runs CLI_ENTRY, default [node]; e.g. an `env -i ... node` that sets the whole environment. */
+export function spawnCli(args: string[], options: { env?: Record<string, string>; cwd?: string; command?: string[] } = {}): Child {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OPENCLAW_INJECTOR_') && !k.startsWith('TAP')) env[k] = v
+  const [command, ...prefix] = options.command ?? [process.execPath]
   // Tied to the test process: no serve child outlives it, whatever a test forgot.
-  const child = spawnTied(process.execPath, [CLI_ENTRY, ...args], { env: { ...env, ...options.env }, cwd: options.cwd ?? root, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawnTied(command!, [...prefix, CLI_ENTRY, ...args], { env: { ...env, ...options.env }, cwd: options.cwd ?? root, stdio: ['ignore', 'pipe', 'pipe'] })
   const stdout: string[] = []
   let partial = ''
   let stderr = ''
