@@ -5,7 +5,11 @@ import { readFileSync } from 'node:fs'
 import { isDnsLabel, isDnsSubdomain } from './names.ts'
 import { createRequire } from 'node:module'
 
-export type SyncMode = 'sync' | 'ref'
+/**
+ * `auto`: the sync script uses `ref` when the image's OpenClaw is 2026.3.7 or later (the first to
+ * take a SecretRef at gateway.auth.token), `sync` otherwise or when it cannot tell.
+ */
+export type SyncMode = 'auto' | 'sync' | 'ref'
 export type OnError = 'fail' | 'warn'
 export type LegacyPolicy = 'keep' | 'replace'
 export type PullPolicy = '' | 'Always' | 'IfNotPresent' | 'Never'
@@ -67,9 +71,9 @@ export const DEFAULT_ENGINE_SETTINGS: Readonly<EngineSettings> = Object.freeze({
   defaultHome: '/home/node',
   defaultTokenSecret: '',
   defaultPasswordSecret: '',
-  mode: 'sync',
+  mode: 'auto',
   onError: 'fail',
-  legacy: 'keep',
+  legacy: 'replace',
   // Sized from the sync script's measured peak (`npm run bench:sync`: about 50 MiB and 0.1 s of
   // CPU on a small config, 90 MiB and 0.4 s on a 1 MB one), within the limit/request ratios
   // namespaces commonly allow (2 for memory, 10 for cpu) and their usual minimums (50m, 64Mi).
@@ -211,7 +215,7 @@ const DESCRIPTORS: Descriptor[] = [
   { section: 'engine', key: 'defaultHome', parse: parsers.absolutePath },
   { section: 'engine', key: 'defaultTokenSecret', parse: parsers.secretRef },
   { section: 'engine', key: 'defaultPasswordSecret', parse: parsers.secretRef },
-  { section: 'engine', key: 'mode', parse: parsers.oneOf('sync', 'ref') },
+  { section: 'engine', key: 'mode', parse: parsers.oneOf('auto', 'sync', 'ref') },
   { section: 'engine', key: 'onError', parse: parsers.oneOf('fail', 'warn') },
   { section: 'engine', key: 'legacy', parse: parsers.oneOf('keep', 'replace') },
   { section: 'engine', key: 'cpuRequest', parse: parsers.quantity },

@@ -42,7 +42,7 @@ t.test('every bad value is reported, one line each', async (t) => {
     /s.yaml: unknown setting engine.nope/,
     /s.yaml: unknown section "extra"/,
   ])
-  for (const pattern of [/--image-pattern: not a valid regular expression/, /--default-token-secret: expected NAME or NAME\/KEY/, /--mode: expected one of "sync", "ref", got "plain"/, /OPENCLAW_INJECTOR_MEMORY_LIMIT: "lots" is not a Kubernetes quantity/, /--port: expected a port number 0-65535, got "70000"/, /--tls-cert and --tls-key: give both or neither/]) {
+  for (const pattern of [/--image-pattern: not a valid regular expression/, /--default-token-secret: expected NAME or NAME\/KEY/, /--mode: expected one of "auto", "sync", "ref", got "plain"/, /OPENCLAW_INJECTOR_MEMORY_LIMIT: "lots" is not a Kubernetes quantity/, /--port: expected a port number 0-65535, got "70000"/, /--tls-cert and --tls-key: give both or neither/]) {
     t.ok(lines.some((line) => pattern.test(line)), String(pattern))
   }
   t.throws(() => loadSettings({ fileText: 'engine: [1', fileName: 'bad.yaml' }), /bad.yaml: not valid YAML/)

@@ -7,7 +7,12 @@ export const ANNOTATIONS = {
   tokenSecret: 'openclaw.ai/gateway-token-secret',
   passwordSecret: 'openclaw.ai/gateway-password-secret',
   syncImage: 'openclaw.ai/sync-image',
+  /** `auto`, `sync` or `ref`: how the gateway credentials are kept in openclaw.json. */
   mode: 'openclaw.ai/token-sync-mode',
+  /** `keep` leaves a pod carrying the Helm chart's own token sync as it is; `replace` swaps it. */
+  legacy: 'openclaw.ai/legacy',
+  /** `CONFIG.PATH=SECRET[/KEY]` entries, separated by commas or newlines: config-credentials.ts. */
+  credentials: 'openclaw.ai/credentials',
   /** `first` or `last` (the default): where the injected init container goes among the pod's own. */
   initPosition: 'openclaw.ai/init-position',
   /** Kubernetes quantities overriding the injected container's requests and limits. */

@@ -4,8 +4,9 @@ import type { V1EnvVar } from '@kubernetes/client-node'
 import { VERSION } from '../build-info.generated.ts'
 import type { EngineSettings, SyncMode } from '../settings.ts'
 import { ANNOTATIONS } from './annotations.ts'
+import { credentialEnv, podEnvNames, resolveConfigCredentials } from './config-credentials.ts'
 import { resolveCredential, type CredentialKind } from './credentials.ts'
-import { envSourcesFor, hasEnv } from './env.ts'
+import { envSourcesFor, envValue, hasEnv } from './env.ts'
 import { resolveIdentity } from './identity.ts'
 import { buildInitContainer, isChartTokenSync, isInjectedContainer, subPathExprNames } from './init-container.ts'
 import { createPatch } from './patch.ts'
@@ -74,6 +75,9 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
   if (seed.seed !== undefined) reasons.push(seed.seed.description)
 
   const mode = syncMode(annotations[ANNOTATIONS.mode], settings.mode, warnings)
+  const configCredentials = resolveConfigCredentials(annotations[ANNOTATIONS.credentials], podEnvNames(pod))
+  warnings.push(...configCredentials.warnings)
+  for (const c of configCredentials.credentials) reasons.push(`${c.path} from Secret ${c.secret}, key ${c.key}, as env ${c.envName} (annotation ${ANNOTATIONS.credentials})`)
   const credentials: V1EnvVar[] = []
   const gatewayEnv: V1EnvVar[] = []
   const found: Partial<Record<'token' | 'password', string>> = {}
@@ -87,18 +91,20 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
     reasons.push(source.description)
     found[kind.label] = source.description
     credentials.push(source.env)
-    // Only a SecretRef to the environment needs the variable in the gateway. In sync mode the
-    // file carries the value, and a token in the gateway's env stops a trusted-proxy gateway
-    // ("trusted-proxy and token auth are mutually exclusive", OpenClaw 2026.9.6).
-    if (source.addToGateway && mode === 'ref') gatewayEnv.push(structuredClone(source.env))
+    // Only a SecretRef to the environment needs the variable in the gateway, and in `auto` mode
+    // the script may write one. In sync mode the file carries the value, and a token in the
+    // gateway's env stops a trusted-proxy gateway ("trusted-proxy and token auth are mutually
+    // exclusive", OpenClaw 2026.9.6).
+    if (source.addToGateway && mode !== 'sync') gatewayEnv.push(structuredClone(source.env))
   }
-  if (credentials.length === 0) {
+  if (credentials.length === 0 && configCredentials.credentials.length === 0) {
     warnings.push(`no source for OPENCLAW_GATEWAY_TOKEN or OPENCLAW_GATEWAY_PASSWORD found; the init container only ${seed.seed ? 'copies the seed config' : 'prepares the state directory'}; name a Secret with annotation ${ANNOTATIONS.tokenSecret}`)
   }
 
-  if (mode === 'sync' && credentials.length > 0) warnings.push(syncRestartWarning(found.token !== undefined ? 'token' : 'password'))
   const image = syncImage(annotations[ANNOTATIONS.syncImage], settings, gateway, warnings)
   if (image === undefined) return skip('no-image', `container ${gateway.name} has no image to run the sync script with; set annotation ${ANNOTATIONS.syncImage}`)
+  const syncPossible = mode === 'sync' || (mode === 'auto' && autoMayChooseSync(image, settings))
+  if (syncPossible && credentials.length > 0) warnings.push(syncRestartWarning(found.token !== undefined ? 'token' : 'password', mode === 'auto' ? 'auto' : 'sync'))
   const imagePullPolicy = image === gateway.image ? (settings.syncImagePullPolicy || gateway.imagePullPolicy) : settings.syncImagePullPolicy
   const identity = resolveIdentity(pod, gateway, image, settings)
   if (!identity.ok) return skip('identity-unknown', identity.reason)
@@ -108,12 +114,14 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
   let replaceIndex = -1
   const legacyIndex = initContainers.findIndex((c) => c.name === settings.initContainerName && isChartTokenSync(c))
   if (legacyIndex !== -1) {
-    if (settings.legacy === 'keep') {
-      warnings.push(`init container ${settings.initContainerName} is the Helm chart's own token sync; the pod is left as it is (setting legacy: replace swaps it for openclaw-injector's)`)
-      return skip('legacy-chart-sync', `the pod carries the Helm chart's token-sync workaround in init container ${settings.initContainerName}`)
+    const legacy = legacyPolicy(annotations[ANNOTATIONS.legacy], settings, warnings)
+    if (legacy.policy === 'keep') {
+      warnings.push(`init container ${settings.initContainerName} is the Helm chart's own token sync; the pod is left as it is (${legacy.from})`)
+      return skip('legacy-chart-sync', `the pod carries the Helm chart's token-sync workaround in init container ${settings.initContainerName}, kept (${legacy.from})`)
     }
     replaceIndex = originalInit.indexOf(initContainers[legacyIndex] as Container)
-    reasons.push(`replaces the Helm chart's token-sync init container ${settings.initContainerName} in place (legacy: replace)`)
+    warnings.push(`the Helm chart's token sync ${settings.initContainerName} is replaced by openclaw-injector's; ${ANNOTATIONS.legacy}: keep keeps it`)
+    reasons.push(`replaces the Helm chart's token-sync init container ${settings.initContainerName} in place (${legacy.from}): the namespace opted in, and the chart's sync writes plaintext, non-atomically, and crashes on JSON5`)
   }
   const nameChoice = chooseName(pod, settings.initContainerName, settings.fallbackInitContainerName, replaceIndex === -1 ? undefined : settings.initContainerName)
   if (!nameChoice.ok) return skip('name-conflict', nameChoice.reason)
@@ -137,6 +145,7 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
     seed: seed.seed,
     mode,
     credentials,
+    configCredentials: configCredentials.credentials,
     envSources: envSourcesFor(gateway, [...pathNames, ...subPathExprNames(mounts)]),
     identity,
     resources: resources.resources,
@@ -146,22 +155,35 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
   // A config path known now is pinned in the gateway (a uid without a passwd entry gets HOME=/,
   // which would move OpenClaw's default); one only the pod knows is left to the pod.
   if (knownPath !== undefined && !hasEnv(gateway, 'OPENCLAW_CONFIG_PATH')) gatewayEnv.unshift({ name: 'OPENCLAW_CONFIG_PATH', value: knownPath })
+  // The env each reference in the file names: the credentials annotation's always, the gateway's
+  // wherever the script may write a SecretRef for them.
+  const referencedEnv = [...gatewayEnv.filter((e) => e.name !== 'OPENCLAW_CONFIG_PATH'), ...configCredentials.credentials.map(credentialEnv)]
+  gatewayEnv.push(...configCredentials.credentials.map(credentialEnv))
   const gatewayEnvAdded = gatewayEnv.filter((entry) => !hasEnv(gateway, entry.name))
 
-  // Every other OpenClaw container that mounts the state (a CLI sidecar, say) is pinned to
-  // the same file, through its own mount of the volume.
+  // Every other OpenClaw container that reads the same file through its own mount of the volume
+  // (a CLI sidecar, say) is pinned to that file and gets the env its references name, so that it
+  // resolves them as the gateway does.
   const wired: string[] = []
+  const sidecarEnvAdded: Record<string, string[]> = {}
   const mutatedSpec = { ...pod.spec }
   const mutatedContainers = (pod.spec.containers as Container[]).map((c) => {
     if (c === gateway) {
-      return gatewayEnvAdded.length === 0 ? c : { ...c, env: [...listOf(c.env), ...gatewayEnvAdded] }
+      return gatewayEnvAdded.length === 0 ? c : { ...c, env: [...listOf(c.env), ...gatewayEnvAdded.map((e) => structuredClone(e))] }
     }
     if (knownPath === undefined || state === undefined) return c
-    if (c === null || typeof c !== 'object' || !imageMatches(c.image, settings.imagePattern) || hasEnv(c, 'OPENCLAW_CONFIG_PATH')) return c
+    if (c === null || typeof c !== 'object' || !imageMatches(c.image, settings.imagePattern)) return c
     const seen = configPathThrough(c, state, knownPath)
     if (seen === undefined) return c
-    wired.push(c.name)
-    return { ...c, env: [...listOf(c.env), { name: 'OPENCLAW_CONFIG_PATH', value: seen }] }
+    const own = envValue(c, 'OPENCLAW_CONFIG_PATH')
+    if (own !== undefined && !(own.kind === 'literal' && own.value === seen)) return c
+    const added: V1EnvVar[] = own === undefined ? [{ name: 'OPENCLAW_CONFIG_PATH', value: seen }] : []
+    if (own === undefined) wired.push(c.name)
+    for (const entry of referencedEnv) if (!hasEnv(c, entry.name)) added.push(structuredClone(entry))
+    if (added.length === 0) return c
+    const names = added.map((e) => e.name).filter((n) => n !== 'OPENCLAW_CONFIG_PATH')
+    if (names.length > 0) sidecarEnvAdded[c.name] = names
+    return { ...c, env: [...listOf(c.env), ...added] }
   })
   if (mutatedContainers.some((c, i) => c !== (pod.spec?.containers as Container[])[i])) mutatedSpec.containers = mutatedContainers
   mutatedSpec.initContainers =
@@ -191,6 +213,8 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
     mode,
     gatewayEnvAdded: gatewayEnvAdded.map((e) => e.name),
     configPathWiredInto: wired,
+    sidecarEnvAdded,
+    credentials: configCredentials.credentials.map((c) => ({ path: c.path, secret: c.secret, key: c.key, env: c.envName, form: c.form })),
     volumesAdded: seed.seed?.added ? [seed.seed.volume.name] : [],
   }
   if (seed.seed !== undefined) summary.seed = { configMap: seed.seed.configMap, key: seed.seed.key }
@@ -218,9 +242,37 @@ function credentialKinds(settings: EngineSettings): CredentialKind[] {
 
 function syncMode(annotated: string | undefined, fallback: SyncMode, warnings: string[]): SyncMode {
   if (annotated === undefined) return fallback
-  if (annotated === 'sync' || annotated === 'ref') return annotated
-  warnings.push(`annotation ${ANNOTATIONS.mode} is ${JSON.stringify(annotated)}; expected sync or ref, so ${fallback} is used`)
+  if (annotated === 'auto' || annotated === 'sync' || annotated === 'ref') return annotated
+  warnings.push(`annotation ${ANNOTATIONS.mode} is ${JSON.stringify(annotated)}; expected auto, sync or ref, so ${fallback} is used`)
   return fallback
+}
+
+function legacyPolicy(annotated: string | undefined, settings: EngineSettings, warnings: string[]): { policy: 'keep' | 'replace'; from: string } {
+  if (annotated === 'keep' || annotated === 'replace') return { policy: annotated, from: `annotation ${ANNOTATIONS.legacy}: ${annotated}` }
+  if (annotated !== undefined) warnings.push(`annotation ${ANNOTATIONS.legacy} is ${JSON.stringify(annotated)}; expected keep or replace, so ${settings.legacy} is used`)
+  return { policy: settings.legacy, from: `setting legacy: ${settings.legacy}` }
+}
+
+/**
+ * The first OpenClaw release that takes an env SecretRef at gateway.auth.token (2026.3.2 refuses
+ * one: /work/shared/openclaw-facts.md, "Secrets at rest"). The sync script holds the same number.
+ */
+export const REF_SINCE: readonly [number, number, number] = [2026, 3, 7]
+
+/**
+ * Whether the sync script, in `auto` mode in `image`, may find no OpenClaw of REF_SINCE or later
+ * and so write plaintext: an image that is not OpenClaw's (no app package.json to read the
+ * version from), or one whose tag names an older release. A tag without a version (`latest`, a
+ * digest) is OpenClaw's current release: no.
+ */
+export function autoMayChooseSync(image: string, settings: EngineSettings): boolean {
+  if (!imageMatches(image, settings.imagePattern)) return true
+  const tag = /:([^/:@]+)(@.*)?$/.exec(image)?.[1]
+  const version = tag === undefined ? null : /^v?(\d+)\.(\d+)\.(\d+)/.exec(tag)
+  if (version === null) return false
+  const [a, b, c] = version.slice(1).map(Number) as [number, number, number]
+  const [x, y, z] = REF_SINCE
+  return a !== x ? a < x : b !== y ? b < y : c < z
 }
 
 /**
@@ -230,9 +282,11 @@ function syncMode(annotated: string | undefined, fallback: SyncMode, warnings: s
  * again but runs no init container, and OpenClaw takes a plaintext gateway.auth.token from the
  * file before the env, so the gateway keeps the old value and refuses the Secret's new one until
  * the pod is re-created. `ref` mode leaves only env SecretRefs in the file and has no such gap.
+ * Given for `sync`, and for `auto` where the script may choose sync (autoMayChooseSync).
  * Measured with the real gateway on kind: test/e2e/kind/kind.test.ts, scenario 5.
  */
-export function syncRestartWarning(credential: 'token' | 'password'): string {
+export function syncRestartWarning(credential: 'token' | 'password', mode: 'sync' | 'auto' = 'sync'): string {
+  if (mode === 'auto') return `sync may be chosen: after a rotation, a restarted gateway keeps the old ${credential}; use ${ANNOTATIONS.mode}: ref`
   return `sync mode: after a rotation, a restarted gateway container keeps the old ${credential}; use ${ANNOTATIONS.mode}: ref`
 }
 

@@ -2,6 +2,7 @@
 import type { V1EnvVar, V1SecurityContext, V1VolumeMount } from '@kubernetes/client-node'
 import { SYNC_SCRIPT, SYNC_SCRIPT_IMAGE_JSON5 } from '../build-info.generated.ts'
 import type { EngineSettings, SyncMode } from '../settings.ts'
+import { credentialEnv, credentialsForScript, type ConfigCredential } from './config-credentials.ts'
 import { envEntries, referencedNames, type EnvSources } from './env.ts'
 import type { Identity } from './identity.ts'
 import type { SyncResources } from './resources.ts'
@@ -38,12 +39,17 @@ export interface InitContainerSpec {
   seed?: Seed
   mode: SyncMode
   credentials: V1EnvVar[]
+  /** The annotation openclaw.ai/credentials: written as references at their paths. */
+  configCredentials: ConfigCredential[]
   /** The gateway's env entries and envFrom the init container needs (path variables, subPathExpr variables). */
   envSources: EnvSources
   identity: Extract<Identity, { ok: true }>
   resources: SyncResources['resources']
   settings: EngineSettings
 }
+
+/** The env the sync script reads the credentials annotation's entries from (credentialsForScript). */
+export const CREDENTIALS_ENV = 'OPENCLAW_INJECTOR_CREDENTIALS'
 
 /** Env names the sync script reads the gateway's writable mount paths from, one per mount. */
 export const STATE_MOUNT_ENV_PREFIX = 'OPENCLAW_INJECTOR_STATE_MOUNT_'
@@ -62,12 +68,13 @@ export function buildInitContainer(spec: InitContainerSpec): Container {
     { name: 'OPENCLAW_INJECTOR_JSON5_FROM', value: settings.json5From },
   )
   if (seed !== undefined) env.push({ name: 'OPENCLAW_INJECTOR_SEED_PATH', value: seed.filePath })
+  if (spec.configCredentials.length > 0) env.push({ name: CREDENTIALS_ENV, value: credentialsForScript(spec.configCredentials) })
   if (spec.configPath === undefined) spec.mounts.forEach((m, i) => env.push({ name: `${STATE_MOUNT_ENV_PREFIX}${i}`, value: m.mount.mountPath }))
   // The gateway's envFrom may carry NODE_OPTIONS meant for it (--require of its own files, heap
   // sizes). An entry without a value is the empty string, and env wins over envFrom; written as
   // the API server stores it (it drops an empty value).
   if (spec.envSources.envFrom.length > 0) env.push({ name: 'NODE_OPTIONS' })
-  for (const entry of [...spec.credentials.map((e) => structuredClone(e)), ...spec.envSources.env]) {
+  for (const entry of [...spec.credentials.map((e) => structuredClone(e)), ...spec.configCredentials.map(credentialEnv), ...spec.envSources.env]) {
     if (!env.some((e) => e.name === entry.name)) env.push(entry)
   }
 

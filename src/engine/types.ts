@@ -56,10 +56,15 @@ export interface InjectionSummary {
   seed?: { configMap: string; key: string }
   token?: string
   password?: string
-  mode: 'sync' | 'ref'
+  /** `auto`: the script decides between `ref` and `sync` in the pod, from the image's OpenClaw version. */
+  mode: 'auto' | 'sync' | 'ref'
   gatewayEnvAdded: string[]
   /** Other OpenClaw containers that mount the state and were given OPENCLAW_CONFIG_PATH too. */
   configPathWiredInto: string[]
+  /** Per other container that reads the config: the env its references need, added. */
+  sidecarEnvAdded: Record<string, string[]>
+  /** The annotation openclaw.ai/credentials, per accepted entry: where from, which env, the form written. */
+  credentials: Array<{ path: string; secret: string; key: string; env: string; form: 'ref' | 'template' }>
   volumesAdded: string[]
 }
 

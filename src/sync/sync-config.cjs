@@ -21,6 +21,9 @@ const CREDENTIALS = [
   { key: 'token', env: 'OPENCLAW_GATEWAY_TOKEN' },
   { key: 'password', env: 'OPENCLAW_GATEWAY_PASSWORD' },
 ]
+// The first OpenClaw release that takes an env SecretRef at gateway.auth.token (2026.3.2 refuses
+// one); the engine's REF_SINCE (src/engine/index.ts) holds the same number.
+const REF_SINCE = [2026, 3, 7]
 // A temp file left by a killed run is removed only once this old: a run in progress elsewhere
 // (another pod on a shared volume) must not lose its temp file.
 const STALE_TEMP_MS = 10 * 60 * 1000
@@ -57,7 +60,13 @@ function readSettings(env) {
     configPath,
     configFrom: env.OPENCLAW_CONFIG_PATH ? 'OPENCLAW_CONFIG_PATH' : env.OPENCLAW_STATE_DIR ? 'OPENCLAW_STATE_DIR' : env.OPENCLAW_HOME ? 'OPENCLAW_HOME' : 'HOME',
     seedPath: env.OPENCLAW_INJECTOR_SEED_PATH || '',
-    mode: choice('OPENCLAW_INJECTOR_MODE', ['sync', 'ref']),
+    mode: choice('OPENCLAW_INJECTOR_MODE', ['auto', 'sync', 'ref']),
+    // The annotation openclaw.ai/credentials, as the engine resolved it: one `FORM PATH ENV` a line.
+    configCreds: (env.OPENCLAW_INJECTOR_CREDENTIALS || '').split('\n').filter(Boolean).map((line) => {
+      const [form, p, name] = line.split(' ')
+      if (!['ref', 'template'].includes(form) || !p || !/^[A-Z][A-Z0-9_]{0,127}$/.test(name || '')) throw new Error(`OPENCLAW_INJECTOR_CREDENTIALS: bad line ${JSON.stringify(line)}`)
+      return { form, path: p, env: name }
+    }),
     onError: choice('OPENCLAW_INJECTOR_ON_ERROR', ['fail', 'warn']),
     json5From: env.OPENCLAW_INJECTOR_JSON5_FROM || '/app',
     // Set only when the config path was resolved here: the gateway's writable mounts.
@@ -87,15 +96,42 @@ function configPathOf(env) {
   return path.normalize(configPath)
 }
 
+const isPlaceholder = (v) => !v.trim() || PLACEHOLDERS.includes(v.trim().toLowerCase())
+
 // The credentials to sync. Empty means "not provided" (optional secretKeyRef); a placeholder is
-// refused before anything is read or written.
-function readCredentials(env) {
+// refused before anything is read or written. So is an empty or placeholder value of a credential
+// the annotation names (its secretKeyRef is not optional): OpenClaw would run with it unresolved.
+function readCredentials(env, configCreds) {
   const creds = CREDENTIALS.filter((c) => env[c.env]).map((c) => ({ ...c, value: env[c.env] }))
-  const bad = creds.filter((c) => !c.value.trim() || PLACEHOLDERS.includes(c.value.trim().toLowerCase()))
-  if (bad.length) {
-    throw new Refusal(bad.map((c) => `${c.env} is a placeholder (blank, "undefined", "change-me-now", ...) that the gateway refuses; not written`))
-  }
+  const bad = creds.filter((c) => isPlaceholder(c.value)).map((c) => `${c.env} is a placeholder (blank, "undefined", "change-me-now", ...) that the gateway refuses; not written`)
+  for (const c of configCreds) if (isPlaceholder(env[c.env] || '')) bad.push(`${c.env} (for ${c.path}) is empty or a placeholder; check its Secret; nothing written`)
+  if (bad.length) throw new Refusal(bad)
   return creds
+}
+
+// What `auto` decides: `ref` when the image's OpenClaw (the app's package.json in dir, or the
+// package under its node_modules) is REF_SINCE or later, `sync` otherwise or when it cannot tell.
+function resolveMode(mode, dir) {
+  if (mode !== 'auto') return mode
+  const since = REF_SINCE.join('.')
+  let version
+  for (const file of [path.join(dir, 'package.json'), path.join(dir, 'node_modules', 'openclaw', 'package.json')]) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8'))
+      if (pkg && pkg.name === 'openclaw' && typeof pkg.version === 'string') { version = pkg.version; break }
+    } catch { /* not this one */ }
+  }
+  const m = version && /^(\d+)\.(\d+)\.(\d+)(-?)/.exec(version)
+  if (!m) {
+    log(`mode auto: sync, since no OpenClaw version can be read in ${dir} (not OpenClaw's image?)`)
+    return 'sync'
+  }
+  const v = m.slice(1, 4).map(Number)
+  const i = v.findIndex((n, k) => n !== REF_SINCE[k])
+  // A prerelease of REF_SINCE itself counts as older.
+  const newer = i === -1 ? !m[4] : v[i] > REF_SINCE[i]
+  log(`mode auto: ${newer ? 'ref' : 'sync'}, since OpenClaw ${version} in ${dir} is ${newer ? `${since} or later, which takes` : `older than ${since}, the first to take`} env SecretRefs`)
+  return newer ? 'ref' : 'sync'
 }
 
 // OpenClaw's own json5 (in the image's app dir) when present, else the built-in reader below (or,
@@ -273,8 +309,9 @@ function parseConfig(file, text, parse) {
   return doc
 }
 
-// Sets the credentials in doc; returns one log line per credential that changed.
-function applyCredentials(file, doc, creds, mode) {
+// Sets the credentials in doc; returns one log line per credential that changed. A SecretRef to
+// the credential's own env is turned back into plaintext only when sync was asked for explicitly.
+function applyCredentials(file, doc, creds, mode, explicitSync) {
   const changes = []
   const authMode = doc.gateway && isObject(doc.gateway.auth) ? doc.gateway.auth.mode : undefined
   for (const c of creds) {
@@ -290,8 +327,9 @@ function applyCredentials(file, doc, creds, mode) {
       const current = doc.gateway && doc.gateway[section] ? doc.gateway[section][c.key] : undefined
       if (current === desired) continue
       if (typeof current === 'string' && isEnvReference(current)) { log(`${field} left as is: it references the environment`); continue }
-      if (isSecretRef(current)) {
-        if (mode === 'sync' || current.source !== 'env' || current.id !== c.env) log(`${field} left as is: it is a SecretRef`)
+      const ours = isSecretRef(current) && current.source === 'env' && current.id === c.env
+      if (isSecretRef(current) && !(ours && explicitSync)) {
+        if (mode === 'sync' || !ours) log(`${field} left as is: it is a SecretRef${ours ? ' (mode sync writes plaintext only when set explicitly)' : ''}`)
         continue
       }
       doc.gateway = doc.gateway || {}
@@ -304,6 +342,39 @@ function applyCredentials(file, doc, creds, mode) {
   const auth = doc.gateway && doc.gateway.auth
   if (changes.length && auth && isSet(auth.token) && isSet(auth.password) && !isSet(auth.mode)) {
     throw untouched(file, 'the gateway refuses gateway.auth.token and gateway.auth.password both set without gateway.auth.mode; set gateway.auth.mode to "token" or "password"')
+  }
+  return changes
+}
+
+// Writes a reference at each path the annotation openclaw.ai/credentials names, whatever the mode:
+// an env SecretRef (`ref` paths, in ref mode) or a `${VAR}` string (paths that take no SecretRef,
+// and in sync mode, where the OpenClaw may predate SecretRefs). A parent section missing from the
+// config is not created: OpenClaw 2026.9.6 takes channels.telegram holding only a botToken for a
+// configured, enabled Telegram account (test/openclaw), so creating one would start a channel.
+// Returns one log line per change; the other entries apply whatever one of them meets.
+function applyConfigCredentials(doc, configCreds, mode) {
+  const changes = []
+  for (const c of configCreds) {
+    const keys = c.path.split('.')
+    let parent = doc
+    let at = 0
+    for (; at < keys.length - 1 && isObject(parent) && !hasOwn(parent, '$include'); at++) parent = hasOwn(parent, keys[at]) ? parent[keys[at]] : undefined
+    const where = keys.slice(0, at).join('.') || 'the top level'
+    if (parent === undefined) { log(`${c.path} not written: ${where} is not in the config, and writing it would configure it anew`); continue }
+    if (!isObject(parent)) { log(`${c.path} not written: ${where} is not an object`); continue }
+    if (hasOwn(parent, '$include')) { log(`${c.path} not written: ${where} comes from $include, which this script does not edit`); continue }
+    const key = keys[keys.length - 1]
+    const current = hasOwn(parent, key) ? parent[key] : undefined
+    const refForm = { source: 'env', provider: 'default', id: c.env }
+    const textForm = `\${${c.env}}`
+    const desired = c.form === 'ref' && mode === 'ref' ? refForm : textForm
+    const ours = current === textForm || (isSecretRef(current) && current.source === 'env' && current.id === c.env && (current.provider === undefined || current.provider === 'default'))
+    if (ours && JSON.stringify(current) === JSON.stringify(desired)) continue
+    if (!ours && (isSecretRef(current) || (typeof current === 'string' && isEnvReference(current)))) { log(`${c.path} left as is: it already references ${isSecretRef(current) ? 'a secret' : 'the environment'}`); continue }
+    if (current !== undefined && typeof current !== 'string' && !ours) { log(`${c.path} left as is: it is not a string`); continue }
+    parent[key] = desired
+    const form = desired === textForm ? `the string \${${c.env}}` : `a SecretRef to env ${c.env}`
+    changes.push(`${c.path}: ${current === undefined ? 'set to' : ours ? 'reference rewritten as' : 'plaintext replaced by'} ${form}`)
   }
   return changes
 }
@@ -380,8 +451,9 @@ function resolveTarget(configPath) {
 }
 
 function run(settings, env) {
-  const creds = readCredentials(env)
-  const { configPath, seedPath, mode } = settings
+  const { configPath, seedPath, configCreds } = settings
+  const creds = readCredentials(env, configCreds)
+  const mode = resolveMode(settings.mode, settings.json5From)
   const stateDir = path.dirname(configPath)
   if (settings.stateMounts.length) log(`config path ${configPath} (from ${settings.configFrom}, resolved in the pod)`)
   if (settings.stateMounts.length && !settings.stateMounts.some((m) => m === '/' || stateDir === m || stateDir.startsWith(`${m}/`))) {
@@ -396,11 +468,12 @@ function run(settings, env) {
   }
   const target = resolveTarget(configPath)
   removeStaleTemps(target.file)
-  if (!creds.length) log(`${CREDENTIALS.map((c) => c.env).join(' and ')} are not set; nothing to sync`)
+  const anything = creds.length > 0 || configCreds.length > 0
+  if (!creds.length) log(`${CREDENTIALS.map((c) => c.env).join(' and ')} are not set; ${configCreds.length ? 'only the credentials annotation applies' : 'nothing to sync'}`)
 
   let source = null // the current configuration: the config file, or the seed when there is none
   if (target.stat) {
-    if (!creds.length) return
+    if (!anything) return
     source = { file: configPath, bytes: fs.readFileSync(target.file) }
   } else if (seedPath) {
     try { source = { file: seedPath, bytes: fs.readFileSync(seedPath), seed: true } } catch (e) {
@@ -415,9 +488,10 @@ function run(settings, env) {
   }
   let changes = []
   let data = source.bytes
-  if (creds.length) {
+  if (anything) {
     const doc = parseConfig(source.file, source.bytes.toString('utf8'), loadParser(settings.json5From))
-    changes = applyCredentials(source.file, doc, creds, mode)
+    changes = applyCredentials(source.file, doc, creds, mode, settings.mode === 'sync')
+    changes.push(...applyConfigCredentials(doc, configCreds, mode))
     if (changes.length) data = `${JSON.stringify(doc, null, 2)}\n` // as OpenClaw writes it
   }
   if (source.seed) {

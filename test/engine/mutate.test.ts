@@ -74,7 +74,8 @@ t.test("the chart's pod", async (t) => {
   t.equal(env(init, 'OPENCLAW_INJECTOR_STATE_MOUNT_0')?.value, '/home/node/.openclaw')
   t.equal(env(init, 'OPENCLAW_INJECTOR_STATE_MOUNT_1')?.value, '/tmp')
   t.equal(env(init, 'OPENCLAW_INJECTOR_SEED_PATH')?.value, '/openclaw-injector/seed/openclaw.json')
-  t.equal(env(init, 'OPENCLAW_INJECTOR_MODE')?.value, 'sync')
+  t.equal(env(init, 'OPENCLAW_INJECTOR_MODE')?.value, 'auto', 'auto by default: the script decides from the image\'s OpenClaw version')
+  t.notOk(env(init, 'OPENCLAW_INJECTOR_CREDENTIALS'), 'no credentials annotation: no list for the script')
   t.same(init.volumeMounts, [
     { name: 'data', mountPath: '/home/node/.openclaw' },
     { name: 'tmp', mountPath: '/tmp' },
@@ -96,8 +97,8 @@ t.test("the chart's pod", async (t) => {
   t.match(result.pod.metadata?.annotations?.[ANNOTATIONS.version], /^\d+\.\d+\.\d+/)
   t.same(result.pod.spec?.volumes, chartPod().spec?.volumes, 'no volume added: the chart already declares its ConfigMap')
   t.same(result.patch.map((op) => op.path), ['/metadata/annotations', '/spec/initContainers/1'])
-  t.same(result.decision.warnings, [syncRestartWarning('token')], 'only the warning every sync-mode pod gets')
-  t.match(result.summary, { gatewayContainer: 'main', initContainer: 'init-config', initPosition: 1, stateVolume: 'data, tmp', configPath: 'resolved in the pod', mode: 'sync', gatewayEnvAdded: [] })
+  t.same(result.decision.warnings, [], 'no warning: OpenClaw 2026.9.6 takes SecretRefs, so auto picks ref')
+  t.match(result.summary, { gatewayContainer: 'main', initContainer: 'init-config', initPosition: 1, stateVolume: 'data, tmp', configPath: 'resolved in the pod', mode: 'auto', gatewayEnvAdded: [], credentials: [] })
 })
 
 t.test('the chart\'s pod with every path variable known: the path is pinned', async (t) => {
@@ -161,7 +162,9 @@ t.test('annotation names the Secret and a custom key', async (t) => {
   const result = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.tokenSecret]: 'agent-secrets/gateway-token' })))
   const ref = { name: 'OPENCLAW_GATEWAY_TOKEN', valueFrom: { secretKeyRef: { name: 'agent-secrets', key: 'gateway-token' } } }
   t.same(env(initOf(result), 'OPENCLAW_GATEWAY_TOKEN'), ref, 'not optional: a wrong key must fail loudly, not sync nothing')
-  t.notOk(env(gatewayOf(result.pod), 'OPENCLAW_GATEWAY_TOKEN'), 'sync mode: the file carries it, the gateway env is not touched')
+  t.same(env(gatewayOf(result.pod), 'OPENCLAW_GATEWAY_TOKEN'), ref, 'auto mode: the script may write a SecretRef, so the gateway reads the same source')
+  const syncMode = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.tokenSecret]: 'agent-secrets/gateway-token', [ANNOTATIONS.mode]: 'sync' })))
+  t.notOk(env(gatewayOf(syncMode.pod), 'OPENCLAW_GATEWAY_TOKEN'), 'sync mode: the file carries it, the gateway env is not touched')
   const refMode = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.tokenSecret]: 'agent-secrets/gateway-token', [ANNOTATIONS.mode]: 'ref' })))
   t.same(env(gatewayOf(refMode.pod), 'OPENCLAW_GATEWAY_TOKEN'), ref, 'ref mode: the SecretRef needs it, so the gateway reads the same source')
 })
@@ -184,7 +187,7 @@ t.test('envFrom with a prefix maps the key', async (t) => {
 })
 
 t.test('password from its annotation, token from envFrom', async (t) => {
-  const result = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.passwordSecret]: 'gw-password' })))
+  const result = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.passwordSecret]: 'gw-password', [ANNOTATIONS.mode]: 'sync' })))
   const init = initOf(result)
   t.same(env(init, 'OPENCLAW_GATEWAY_PASSWORD')?.valueFrom, { secretKeyRef: { name: 'gw-password', key: 'OPENCLAW_GATEWAY_PASSWORD' } })
   t.ok(env(init, 'OPENCLAW_GATEWAY_TOKEN'))
@@ -192,7 +195,7 @@ t.test('password from its annotation, token from envFrom', async (t) => {
 })
 
 t.test('default Secret from settings', async (t) => {
-  const result = run(edit((_, gateway) => delete gateway.envFrom), engineSettings({ defaultTokenSecret: 'openclaw-token' }))
+  const result = run(edit((_, gateway) => delete gateway.envFrom), engineSettings({ defaultTokenSecret: 'openclaw-token', mode: 'sync' }))
   t.same(env(initOf(result), 'OPENCLAW_GATEWAY_TOKEN')?.valueFrom, { secretKeyRef: { name: 'openclaw-token', key: 'OPENCLAW_GATEWAY_TOKEN', optional: true } })
   t.notOk(env(gatewayOf(result.pod), 'OPENCLAW_GATEWAY_TOKEN'), 'not into the gateway in sync mode')
   const refMode = run(edit((pod, gateway) => {
@@ -200,6 +203,8 @@ t.test('default Secret from settings', async (t) => {
     pod.metadata!.annotations = { [ANNOTATIONS.mode]: 'ref' }
   }), engineSettings({ defaultTokenSecret: 'openclaw-token' }))
   t.ok(env(gatewayOf(refMode.pod), 'OPENCLAW_GATEWAY_TOKEN'), 'into the gateway in ref mode')
+  const autoMode = run(edit((_, gateway) => delete gateway.envFrom), engineSettings({ defaultTokenSecret: 'openclaw-token' }))
+  t.ok(env(gatewayOf(autoMode.pod), 'OPENCLAW_GATEWAY_TOKEN'), 'and in auto mode, the default')
 })
 
 t.test('no source at all: copy step only, with a warning', async (t) => {
@@ -240,11 +245,27 @@ t.test('forced in by annotation', async (t) => {
 
 t.test("the chart's legacy token sync", async (t) => {
   const pod = edit((pod) => pod.spec!.initContainers!.unshift(structuredClone(CHART_TOKEN_SYNC)))
-  const kept = run(pod)
-  t.equal(kept.decision.action, 'skip', 'left as it is by default')
-  t.match(kept.decision.warnings.join('\n'), /Helm chart's own token sync/)
-  const replaced = run(pod, engineSettings({ legacy: 'replace' }))
-  t.equal(replaced.decision.action, 'inject')
+  const kept = run(pod, engineSettings({ legacy: 'keep' }))
+  t.equal(kept.decision.action, 'skip', 'left as it is with setting legacy: keep')
+  t.match(kept.decision.warnings.join('\n'), /Helm chart's own token sync; the pod is left as it is \(setting legacy: keep\)/)
+  const keptByAnnotation = run(edit((pod) => {
+    pod.spec!.initContainers!.unshift(structuredClone(CHART_TOKEN_SYNC))
+    pod.metadata!.annotations = { [ANNOTATIONS.legacy]: 'keep' }
+  }))
+  t.equal(keptByAnnotation.decision.code, 'legacy-chart-sync', 'a pod keeps the chart\'s with annotation openclaw.ai/legacy: keep')
+  t.match(keptByAnnotation.decision.reasons.at(-1), /kept \(annotation openclaw.ai\/legacy: keep\)/)
+  const badAnnotation = run(edit((pod) => {
+    pod.spec!.initContainers!.unshift(structuredClone(CHART_TOKEN_SYNC))
+    pod.metadata!.annotations = { [ANNOTATIONS.legacy]: 'maybe' }
+  }))
+  t.equal(badAnnotation.decision.action, 'inject', 'a bad value: the setting applies')
+  t.match(badAnnotation.decision.warnings.join('\n'), /openclaw.ai\/legacy is "maybe"; expected keep or replace, so replace is used/)
+  const replaced = run(pod)
+  t.equal(replaced.decision.action, 'inject', 'replaced by default: the namespace opted in')
+  const notice = replaced.decision.warnings.find((w) => w.includes('Helm chart'))
+  t.equal(notice, "the Helm chart's token sync init-config is replaced by openclaw-injector's; openclaw.ai/legacy: keep keeps it", 'the admission warning says so')
+  t.ok(notice!.length <= 120, 'and fits an admission warning')
+  t.match(replaced.decision.reasons.join('\n'), /replaces the Helm chart's token-sync init container init-config in place \(setting legacy: replace\)/, 'explain says why')
   t.same(replaced.pod.spec?.initContainers?.map((c) => c.name), ['init-config', 'init-skills'])
   t.equal(initOf(replaced).command?.[2], SYNC_SCRIPT_IMAGE_JSON5)
   t.ok(replaced.patch.some((op) => op.op === 'replace' && op.path === '/spec/initContainers/0'), 'the legacy container is swapped in place')
@@ -363,8 +384,8 @@ t.test('mode, image and pull policy overrides', async (t) => {
   t.notOk(init.imagePullPolicy, "another image does not inherit the gateway's pull policy")
   t.equal(init.command?.[2], SYNC_SCRIPT, 'another image may have no json5: the form with the built-in JSON5 reader')
   const bad = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.mode]: 'plaintext' })))
-  t.equal(env(initOf(bad), 'OPENCLAW_INJECTOR_MODE')?.value, 'sync')
-  t.match(bad.decision.warnings.join('\n'), /expected sync or ref/)
+  t.equal(env(initOf(bad), 'OPENCLAW_INJECTOR_MODE')?.value, 'auto')
+  t.match(bad.decision.warnings.join('\n'), /expected auto, sync or ref, so auto is used/)
   const fromSettings = run(chartPod(), engineSettings({ syncImage: 'mirror/openclaw:1', syncImagePullPolicy: 'Always', mode: 'ref' }))
   t.match(initOf(fromSettings), { image: 'mirror/openclaw:1', imagePullPolicy: 'Always' })
   t.equal(initOf(fromSettings).command?.[2], SYNC_SCRIPT, 'not an OpenClaw image by the pattern: the built-in JSON5 reader comes along')
@@ -374,21 +395,34 @@ t.test('mode, image and pull policy overrides', async (t) => {
 
 // Found on kind (test/e2e/kind, scenario 5): after a rotation, a gateway container that restarts
 // without its pod comes back with the new env but the file the init container wrote at pod start,
-// and OpenClaw prefers the file's plaintext. Only sync mode stores plaintext, so only it warns.
+// and OpenClaw prefers the file's plaintext. Only sync mode stores plaintext, so only a pod where
+// sync is chosen, or where auto may choose it, is warned.
 t.test('sync mode warns that a container restart keeps the old credential; ref does not', async (t) => {
-  const sync = run(chartPod())
-  t.ok(sync.decision.warnings.includes(syncRestartWarning('token')), 'sync (the default) warns')
-  t.match(syncRestartWarning('token'), /restarted gateway container keeps the old token; use openclaw\.ai\/token-sync-mode: ref$/)
-  for (const credential of ['token', 'password'] as const) t.ok(syncRestartWarning(credential).length <= 120, `the ${credential} warning fits an admission warning (120 characters)`)
+  const sync = run(chartPod(), engineSettings({ mode: 'sync' }))
+  t.ok(sync.decision.warnings.includes(syncRestartWarning('token')), 'sync from settings warns')
+  t.match(syncRestartWarning('token'), /^sync mode: .*restarted gateway container keeps the old token; use openclaw\.ai\/token-sync-mode: ref$/)
+  for (const credential of ['token', 'password'] as const) {
+    for (const mode of ['sync', 'auto'] as const) t.ok(syncRestartWarning(credential, mode).length <= 120, `the ${mode} ${credential} warning fits an admission warning (120 characters)`)
+  }
   const ref = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.mode]: 'ref' })))
   t.same(ref.decision.warnings, [], 'ref mode: no warning')
   t.same(run(chartPod(), engineSettings({ mode: 'ref' })).decision.warnings, [], 'ref from settings: no warning')
-  const password = run(edit((_, gateway) => {
+  t.same(run(chartPod()).decision.warnings, [], 'auto on OpenClaw 2026.9.6: ref is chosen, no warning')
+  const old = run(edit((_, gateway) => (gateway.image = 'ghcr.io/openclaw/openclaw:2026.3.2')))
+  t.ok(old.decision.warnings.includes(syncRestartWarning('token', 'auto')), 'auto on 2026.3.2 (older than SecretRefs): the script will pick sync, warned')
+  t.same(run(edit((_, gateway) => (gateway.image = 'ghcr.io/openclaw/openclaw:2026.3.7'))).decision.warnings, [], 'auto on 2026.3.7: ref, no warning')
+  const otherImage = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.syncImage]: 'node:24-slim' })))
+  t.ok(otherImage.decision.warnings.includes(syncRestartWarning('token', 'auto')), 'auto in another sync image (no OpenClaw version to read): warned')
+  const password = run(edit((pod, gateway) => {
+    pod.metadata!.annotations = { [ANNOTATIONS.mode]: 'sync' }
     gateway.envFrom = []
     gateway.env = [...(gateway.env ?? []), { name: 'OPENCLAW_GATEWAY_PASSWORD', valueFrom: { secretKeyRef: { name: 'gw', key: 'password' } } }]
   }))
   t.ok(password.decision.warnings.includes(syncRestartWarning('password')), 'a password-only pod is warned about its password')
-  const nothing = run(edit((_, gateway) => (gateway.envFrom = [])))
+  const nothing = run(edit((pod, gateway) => {
+    pod.metadata!.annotations = { [ANNOTATIONS.mode]: 'sync' }
+    gateway.envFrom = []
+  }))
   t.notOk(nothing.decision.warnings.some((w) => w.startsWith('sync mode:')), 'no credential to sync: no restart warning')
 })
 
@@ -431,6 +465,72 @@ t.test('other OpenClaw containers that mount the state see the same file', async
   t.same(result.summary?.configPathWiredInto, ['cli'])
 })
 
+t.test('ref: every OpenClaw container that reads the config gets the env its references name', async (t) => {
+  const pod = (mode: string) => known((pod) => {
+    pod.metadata!.annotations = { [ANNOTATIONS.tokenSecret]: 'gw/token', [ANNOTATIONS.credentials]: 'channels.telegram.botToken=telegram-bot/token', [ANNOTATIONS.mode]: mode }
+    pod.spec!.containers.push(
+      { name: 'cli', image: 'ghcr.io/openclaw/openclaw:2026.9.6', volumeMounts: [{ name: 'data', mountPath: '/state' }] },
+      { name: 'cli-pinned', image: 'ghcr.io/openclaw/openclaw:2026.9.6', env: [{ name: 'OPENCLAW_CONFIG_PATH', value: '/state/openclaw.json' }], volumeMounts: [{ name: 'data', mountPath: '/state' }] },
+      { name: 'cli-elsewhere', image: 'ghcr.io/openclaw/openclaw:2026.9.6', env: [{ name: 'OPENCLAW_CONFIG_PATH', value: '/other/openclaw.json' }], volumeMounts: [{ name: 'data', mountPath: '/state' }] },
+    )
+  })
+  const token = { name: 'OPENCLAW_GATEWAY_TOKEN', valueFrom: { secretKeyRef: { name: 'gw', key: 'token' } } }
+  const bot = { name: 'OPENCLAW_CRED_CHANNELS_TELEGRAM_BOT_TOKEN', valueFrom: { secretKeyRef: { name: 'telegram-bot', key: 'token' } } }
+  for (const mode of ['ref', 'auto']) {
+    const result = run(pod(mode))
+    const [gateway, cli, pinned, elsewhere] = result.pod.spec!.containers
+    t.same(gateway?.env?.slice(-2), [token, bot], `${mode}: the gateway`)
+    t.same(cli?.env, [{ name: 'OPENCLAW_CONFIG_PATH', value: '/state/openclaw.json' }, token, bot], `${mode}: a CLI sidecar on the same volume`)
+    t.same(pinned?.env?.slice(1), [token, bot], `${mode}: one that names the same file itself`)
+    t.same(elsewhere?.env, [{ name: 'OPENCLAW_CONFIG_PATH', value: '/other/openclaw.json' }], `${mode}: not one that reads another file`)
+    t.same(result.summary?.sidecarEnvAdded, { cli: [token.name, bot.name], 'cli-pinned': [token.name, bot.name] })
+  }
+  const sync = run(pod('sync'))
+  t.same(sync.pod.spec!.containers[1]?.env, [{ name: 'OPENCLAW_CONFIG_PATH', value: '/state/openclaw.json' }, bot], 'sync: the token is in the file, the credential is still a reference')
+  t.notOk(env(gatewayOf(sync.pod), 'OPENCLAW_GATEWAY_TOKEN'))
+})
+
+t.test('annotation openclaw.ai/credentials: each entry checked against the credential surface', async (t) => {
+  const annotation = [
+    'channels.telegram.botToken=telegram-bot/token, models.providers.openai.apiKey=llm-keys/openai',
+    'channels.telegram.accounts.ops-bot.botToken = telegram-ops',
+    'hooks.token=hooks',
+    'foo.bar=x, gateway.auth.token=gw, channels.telegram.botToken=again, no-equals, cron.webhookToken=Bad_Secret',
+    'models.providers.__proto__.apiKey=x, hooks.mappings.0.sessionKey=x, channels.telegram.botToken.extra=x, channels..botToken=x',
+  ].join('\n')
+  const result = run(edit((pod, gateway) => {
+    pod.metadata!.annotations = { [ANNOTATIONS.credentials]: annotation }
+    gateway.env = [...(gateway.env ?? []), { name: 'OPENCLAW_CRED_HOOKS_TOKEN', value: 'the pod uses this name already' }]
+  }))
+  t.equal(result.decision.action, 'inject', 'bad entries do not stop the good ones')
+  const names = ['OPENCLAW_CRED_CHANNELS_TELEGRAM_BOT_TOKEN', 'OPENCLAW_CRED_MODELS_PROVIDERS_OPENAI_API_KEY', 'OPENCLAW_CRED_CHANNELS_TELEGRAM_ACCOUNTS_OPS_BOT_BOT_TOKEN', 'OPENCLAW_CRED_HOOKS_TOKEN_2']
+  t.same(result.summary?.credentials, [
+    { path: 'channels.telegram.botToken', secret: 'telegram-bot', key: 'token', env: names[0], form: 'ref' },
+    { path: 'models.providers.openai.apiKey', secret: 'llm-keys', key: 'openai', env: names[1], form: 'ref' },
+    { path: 'channels.telegram.accounts.ops-bot.botToken', secret: 'telegram-ops', key: 'botToken', env: names[2], form: 'ref' },
+    { path: 'hooks.token', secret: 'hooks', key: 'token', env: names[3], form: 'template' },
+  ], 'KEY defaults to the last segment; `*` matches an account name; a name the pod uses gets _2; hooks.token takes a ${VAR} string')
+  for (const name of names) t.match(name, /^[A-Z][A-Z0-9_]{0,127}$/, `${name} is a valid OpenClaw env id`)
+  const init = initOf(result)
+  t.same(env(init, names[0]!), { name: names[0]!, valueFrom: { secretKeyRef: { name: 'telegram-bot', key: 'token' } } }, 'not optional: a missing Secret or key stops the pod visibly')
+  t.equal(env(init, 'OPENCLAW_INJECTOR_CREDENTIALS')?.value, [
+    `ref channels.telegram.botToken ${names[0]}`, `ref models.providers.openai.apiKey ${names[1]}`, `ref channels.telegram.accounts.ops-bot.botToken ${names[2]}`, `template hooks.token ${names[3]}`,
+  ].join('\n'), 'the script gets paths, names and forms, not the table')
+  t.same(gatewayOf(result.pod).env?.slice(-4).map((e) => e.name), names, 'the gateway gets each, after its own env')
+  const warnings = result.decision.warnings.filter((w) => w.startsWith('annotation openclaw.ai/credentials'))
+  t.same(warnings.map((w) => /"([^"]*)"/.exec(w)?.[1]), ['foo.bar=x', 'gateway.auth.token=gw', 'channels.telegram.botToken=again', 'no-equals', 'cron.webhookToken=Bad_Secret', 'models.providers.__proto__.apiKey=x', 'hooks.mappings.0.sessionKey=x', 'channels.telegram.botToken.extra=x', 'channels..botToken=x'], 'one warning per bad entry, naming it')
+  t.match(warnings[0], /is not a credential path of OpenClaw 2026\.9\.6/)
+  t.match(warnings[1], /use annotation openclaw.ai\/gateway-token-secret/)
+  t.match(warnings[2], /repeats a path/)
+  t.match(warnings[4], /names no Secret/)
+  const long = `plugins.entries.voice-call.config.streaming.providers.${'p'.repeat(100)}.apiKey=k`
+  const longName = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.credentials]: long }))).summary?.credentials[0]?.env ?? ''
+  t.match(longName, /^OPENCLAW_CRED_PLUGINS_ENTRIES_VOICE_CALL_.*_[0-9A-F]{8}$/, 'a long path: cut, with a digest')
+  t.ok(longName.length <= 128)
+  const again = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.credentials]: long }))).summary?.credentials[0]?.env
+  t.equal(again, longName, 'deterministic')
+})
+
 t.test('a pod with 100 containers', async (t) => {
   const pod = bigPod(100)
   const result = run(pod)
@@ -451,7 +551,7 @@ t.test('every skip says why in a stable code', async (t) => {
     })],
     ['no-state-volume', edit((_, gateway) => (gateway.volumeMounts = []))],
     ['bad-annotation', edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.seedConfigMap]: 'a/b/c' }))],
-    ['legacy-chart-sync', edit((pod) => pod.spec!.initContainers!.unshift(structuredClone(CHART_TOKEN_SYNC)))],
+    ['legacy-chart-sync', edit((pod) => pod.spec!.initContainers!.unshift(structuredClone(CHART_TOKEN_SYNC))), engineSettings({ legacy: 'keep' })],
     ['name-conflict', edit((pod) => pod.spec!.initContainers!.unshift({ name: 'init-config', image: 'x' }, { name: 'openclaw-token-sync', image: 'x' }, ...Array.from({ length: 8 }, (_, i) => ({ name: `openclaw-token-sync-${i + 2}`, image: 'x' }))))],
     ['windows', edit((pod) => (pod.spec!.os = { name: 'windows' }))],
     ['no-containers', { metadata: {}, spec: { containers: [] } }],

@@ -340,7 +340,7 @@ t.test('invalid settings: exit 2 with one clear line, nothing touched, even with
   const file = writeConfig(dir, json({ gateway: { auth: { token: OLD_TOKEN } } }))
   const before = snapshot(file)
   const cases: Array<[Env, RegExp]> = [
-    [{ OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_MODE: 'plaintext', OPENCLAW_INJECTOR_ON_ERROR: 'warn' }, /OPENCLAW_INJECTOR_MODE must be one of sync, ref, not "plaintext"/],
+    [{ OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_MODE: 'plaintext', OPENCLAW_INJECTOR_ON_ERROR: 'warn' }, /OPENCLAW_INJECTOR_MODE must be one of auto, sync, ref, not "plaintext"/],
     [{ OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_ON_ERROR: 'ignore' }, /OPENCLAW_INJECTOR_ON_ERROR must be one of fail, warn, not "ignore"/],
     [{ OPENCLAW_INJECTOR_ON_ERROR: 'warn' }, /OPENCLAW_CONFIG_PATH, OPENCLAW_STATE_DIR, OPENCLAW_HOME and HOME are all unset/],
     [{ OPENCLAW_CONFIG_PATH: 'openclaw.json' }, /the config path from OPENCLAW_CONFIG_PATH must be an absolute path/],
@@ -692,5 +692,168 @@ t.test('config path resolved in the pod but on none of the gateway volumes: noth
   t.equal(r.status, 0, r.stderr)
   t.match(r.stdout, /is on none of the gateway's writable volumes .*; nothing to sync/)
   t.notOk(fs.existsSync(elsewhere), 'no directory created outside the volumes')
+  t.end()
+})
+
+// ---------------------------------------------------------------------------------------------
+// Mode auto: the script reads the image's OpenClaw version (the app's package.json, as in the
+// official image's /app, or node_modules/openclaw under it) and picks ref from 2026.3.7 on.
+
+/** An app directory like the image's /app, holding OpenClaw `version` (or another package). */
+function appDir(t: Test, pkg: object | undefined, layout: 'app' | 'node_modules' = 'app'): string {
+  const dir = tempDir(t)
+  if (pkg === undefined) return dir
+  const where = layout === 'app' ? dir : path.join(dir, 'node_modules', 'openclaw')
+  fs.mkdirSync(where, { recursive: true })
+  fs.writeFileSync(path.join(where, 'package.json'), JSON.stringify(pkg))
+  return dir
+}
+
+t.test('auto: ref on OpenClaw 2026.3.7 or later, sync before it or when the version is unknown', (t) => {
+  const cases: Array<[string, object | undefined, 'app' | 'node_modules', 'ref' | 'sync', RegExp]> = [
+    ['the pinned release in /app', { name: 'openclaw', version: '2026.9.6' }, 'app', 'ref', /mode auto: ref, since OpenClaw 2026\.9\.6 in .* is 2026\.3\.7 or later/],
+    ['2026.3.7 itself', { name: 'openclaw', version: '2026.3.7' }, 'app', 'ref', /mode auto: ref/],
+    ['under node_modules (an npm install)', { name: 'openclaw', version: '2026.9.6' }, 'node_modules', 'ref', /mode auto: ref/],
+    ['2026.3.2, which refuses a SecretRef at gateway.auth.token', { name: 'openclaw', version: '2026.3.2' }, 'app', 'sync', /mode auto: sync, since OpenClaw 2026\.3\.2 in .* is older than 2026\.3\.7/],
+    ['a prerelease of 2026.3.7', { name: 'openclaw', version: '2026.3.7-beta.1' }, 'app', 'sync', /mode auto: sync/],
+    ['another app', { name: 'my-app', version: '9999.1.1' }, 'app', 'sync', /mode auto: sync, since no OpenClaw version can be read in/],
+    ['no package.json (another sync image)', undefined, 'app', 'sync', /mode auto: sync, since no OpenClaw version can be read in/],
+  ]
+  for (const [name, pkg, layout, want, line] of cases) {
+    const dir = tempDir(t)
+    const file = writeConfig(dir, json({ gateway: { mode: 'local', auth: { mode: 'token', token: OLD_TOKEN }, remote: { token: OLD_TOKEN } } }))
+    const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_INJECTOR_MODE: 'auto', OPENCLAW_INJECTOR_JSON5_FROM: appDir(t, pkg, layout) })
+    t.equal(r.status, 0, `${name}: exit 0`)
+    t.match(r.stdout, line, `${name}: one line says which and why`)
+    const written = JSON.parse(fs.readFileSync(file, 'utf8')) as { gateway: { auth: { token: unknown }; remote: { token: unknown } } }
+    t.same(written.gateway.auth.token, want === 'ref' ? REF_TOKEN : TOKEN, `${name}: ${want}`)
+    t.same(written.gateway.remote.token, want === 'ref' ? REF_TOKEN : TOKEN)
+  }
+  t.end()
+})
+
+t.test('back from ref to sync: plaintext again only when sync is set explicitly', (t) => {
+  const old = appDir(t, { name: 'openclaw', version: '2026.3.2' })
+  const dir = tempDir(t)
+  const text = json({ gateway: { mode: 'local', auth: { mode: 'token', token: REF_TOKEN }, remote: { token: REF_TOKEN } } })
+  const file = writeConfig(dir, text)
+  const before = snapshot(file)
+  const auto = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_INJECTOR_MODE: 'auto', OPENCLAW_INJECTOR_JSON5_FROM: old })
+  t.equal(auto.status, 0)
+  t.match(auto.stdout, /gateway\.auth\.token left as is: it is a SecretRef \(mode sync writes plaintext only when set explicitly\)/)
+  assertUntouched(t, file, before)
+  const explicit = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_INJECTOR_MODE: 'sync' })
+  t.equal(explicit.status, 0)
+  t.same(JSON.parse(fs.readFileSync(file, 'utf8')).gateway, { mode: 'local', auth: { mode: 'token', token: TOKEN }, remote: { token: TOKEN } }, 'explicit sync writes the Secret\'s value')
+  const other = { source: 'file', provider: 'vault', id: '/gateway/token' }
+  fs.writeFileSync(file, json({ gateway: { auth: { token: other } } }))
+  const foreign = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_INJECTOR_MODE: 'sync' })
+  t.equal(foreign.status, 0)
+  t.same(JSON.parse(fs.readFileSync(file, 'utf8')).gateway.auth.token, other, 'a SecretRef of the user\'s own is never replaced')
+  t.end()
+})
+
+// ---------------------------------------------------------------------------------------------
+// The annotation openclaw.ai/credentials, as the engine hands it over: `FORM PATH ENV` lines.
+const BOT = 'Tg4bWq9LzX2nYc7P'
+const OLD_BOT = 'Pf8kDs1MvR6hZj3Q'
+const OPENAI = 'Oa3xNm8QrT5vLk2W'
+const HOOKS = 'Hk7cVb1NsE4pQw9Y'
+const CRED_SECRETS = [BOT, OLD_BOT, OPENAI, HOOKS]
+const CRED_LIST = [
+  'ref channels.telegram.botToken OPENCLAW_CRED_CHANNELS_TELEGRAM_BOT_TOKEN',
+  'ref models.providers.openai.apiKey OPENCLAW_CRED_MODELS_PROVIDERS_OPENAI_API_KEY',
+  'template hooks.token OPENCLAW_CRED_HOOKS_TOKEN',
+  'ref channels.slack.botToken OPENCLAW_CRED_CHANNELS_SLACK_BOT_TOKEN',
+].join('\n')
+const CRED_ENV: Env = {
+  OPENCLAW_INJECTOR_CREDENTIALS: CRED_LIST,
+  OPENCLAW_CRED_CHANNELS_TELEGRAM_BOT_TOKEN: BOT,
+  OPENCLAW_CRED_MODELS_PROVIDERS_OPENAI_API_KEY: OPENAI,
+  OPENCLAW_CRED_HOOKS_TOKEN: HOOKS,
+  OPENCLAW_CRED_CHANNELS_SLACK_BOT_TOKEN: 'Sl5gHt2KpW8mNc4R',
+}
+const envRef = (id: string) => ({ source: 'env', provider: 'default', id })
+
+t.test('credentials: references replace plaintext, every other setting kept, a missing section not created', (t) => {
+  const dir = tempDir(t)
+  const input = {
+    gateway: { mode: 'local', auth: { mode: 'token', token: OLD_TOKEN } },
+    channels: { telegram: { enabled: true, botToken: OLD_BOT, dmPolicy: 'pairing' } },
+    models: { providers: { openai: { baseUrl: 'https://api.openai.com/v1', apiKey: OLD_BOT } } },
+    hooks: { enabled: true, path: '/hooks' },
+  }
+  const file = writeConfig(dir, json(input))
+  const env = { OPENCLAW_CONFIG_PATH: file, OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_INJECTOR_MODE: 'ref', ...CRED_ENV }
+  const r = runSync(t, env, { leakExtra: CRED_SECRETS })
+  t.equal(r.status, 0, r.stderr)
+  const written = JSON.parse(fs.readFileSync(file, 'utf8'))
+  t.same(written, {
+    gateway: { mode: 'local', auth: { mode: 'token', token: REF_TOKEN }, remote: { token: REF_TOKEN } },
+    channels: { telegram: { enabled: true, botToken: envRef('OPENCLAW_CRED_CHANNELS_TELEGRAM_BOT_TOKEN'), dmPolicy: 'pairing' } },
+    models: { providers: { openai: { baseUrl: 'https://api.openai.com/v1', apiKey: envRef('OPENCLAW_CRED_MODELS_PROVIDERS_OPENAI_API_KEY') } } },
+    hooks: { enabled: true, path: '/hooks', token: '${OPENCLAW_CRED_HOOKS_TOKEN}' },
+  }, 'SecretRefs at SecretRef paths, a ${VAR} string at hooks.token, channels.slack not created')
+  t.match(r.stdout, /channels\.telegram\.botToken: plaintext replaced by a SecretRef to env OPENCLAW_CRED_CHANNELS_TELEGRAM_BOT_TOKEN/)
+  t.match(r.stdout, /hooks\.token: set to the string \$\{OPENCLAW_CRED_HOOKS_TOKEN\}/)
+  t.match(r.stdout, /channels\.slack\.botToken not written: channels\.slack is not in the config, and writing it would configure it anew/)
+  t.equal(mode(file), 0o600)
+  for (const secret of [...CRED_SECRETS, OLD_TOKEN, TOKEN]) t.notOk(fs.readFileSync(file, 'utf8').includes(secret), 'no credential on the volume')
+  noTempLeft(t, dir)
+  const before = snapshot(file)
+  const again = runSync(t, env, { leakExtra: CRED_SECRETS })
+  t.equal(again.status, 0)
+  t.match(again.stdout, /already in sync; not rewritten/)
+  assertUntouched(t, file, before)
+  t.end()
+})
+
+t.test('credentials in sync mode: ${VAR} strings, never plaintext; ref mode upgrades them to SecretRefs', (t) => {
+  const dir = tempDir(t)
+  const file = writeConfig(dir, json({ channels: { telegram: { botToken: OLD_BOT } }, models: { providers: { openai: { apiKey: { source: 'file', provider: 'vault', id: '/openai' } } } } }))
+  const sync = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_MODE: 'auto', ...CRED_ENV }, { leakExtra: CRED_SECRETS })
+  t.equal(sync.status, 0, sync.stderr)
+  t.match(sync.stdout, /OPENCLAW_GATEWAY_TOKEN and OPENCLAW_GATEWAY_PASSWORD are not set; only the credentials annotation applies/)
+  t.match(sync.stdout, /models\.providers\.openai\.apiKey left as is: it already references a secret/)
+  let written = JSON.parse(fs.readFileSync(file, 'utf8'))
+  t.equal(written.channels.telegram.botToken, '${OPENCLAW_CRED_CHANNELS_TELEGRAM_BOT_TOKEN}', 'auto fell back to sync: the ${VAR} string, which every OpenClaw resolves')
+  t.same(written.models.providers.openai.apiKey, { source: 'file', provider: 'vault', id: '/openai' }, 'a SecretRef of the user\'s own is left')
+  const ref = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_MODE: 'ref', ...CRED_ENV }, { leakExtra: CRED_SECRETS })
+  t.equal(ref.status, 0)
+  t.match(ref.stdout, /channels\.telegram\.botToken: reference rewritten as a SecretRef to env OPENCLAW_CRED_CHANNELS_TELEGRAM_BOT_TOKEN/)
+  written = JSON.parse(fs.readFileSync(file, 'utf8'))
+  t.same(written.channels.telegram.botToken, envRef('OPENCLAW_CRED_CHANNELS_TELEGRAM_BOT_TOKEN'))
+  t.end()
+})
+
+t.test('credentials: an empty or placeholder value in the Secret is one error line per entry, file untouched', (t) => {
+  const dir = tempDir(t)
+  const file = writeConfig(dir, json({ channels: { telegram: { botToken: OLD_BOT } } }))
+  const before = snapshot(file)
+  const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_MODE: 'ref', ...CRED_ENV, OPENCLAW_CRED_CHANNELS_TELEGRAM_BOT_TOKEN: ' ', OPENCLAW_CRED_HOOKS_TOKEN: 'changeme' }, { leakExtra: CRED_SECRETS })
+  t.equal(r.status, 1, 'exit 1: the gateway must not start with an empty credential')
+  t.same(lines(r.stderr).map((l) => l.replace(/ \(for .*/, '')), ['openclaw-injector: error: OPENCLAW_CRED_CHANNELS_TELEGRAM_BOT_TOKEN', 'openclaw-injector: error: OPENCLAW_CRED_HOOKS_TOKEN'])
+  t.match(r.stderr, /OPENCLAW_CRED_HOOKS_TOKEN \(for hooks\.token\) is empty or a placeholder; check its Secret; nothing written/)
+  assertUntouched(t, file, before)
+  const bad = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_CREDENTIALS: 'ref channels.telegram.botToken lower_case' })
+  t.equal(bad.status, 2, 'a malformed list from the engine: a broken injection, exit 2')
+  t.match(bad.stderr, /OPENCLAW_INJECTOR_CREDENTIALS: bad line/)
+  assertUntouched(t, file, before)
+  t.end()
+})
+
+t.test('credentials: a path through $include or a non-object parent is not written; the others are', (t) => {
+  const dir = tempDir(t)
+  const file = writeConfig(dir, json({ channels: { telegram: { $include: './telegram.json5' } }, models: 'x', hooks: { token: OLD_BOT } }))
+  const list = [
+    'ref channels.telegram.botToken OPENCLAW_CRED_CHANNELS_TELEGRAM_BOT_TOKEN',
+    'ref models.providers.openai.apiKey OPENCLAW_CRED_MODELS_PROVIDERS_OPENAI_API_KEY',
+    'template hooks.token OPENCLAW_CRED_HOOKS_TOKEN',
+  ].join('\n')
+  const r = runSync(t, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_MODE: 'ref', ...CRED_ENV, OPENCLAW_INJECTOR_CREDENTIALS: list }, { leakExtra: CRED_SECRETS })
+  t.equal(r.status, 0, r.stderr)
+  t.match(r.stdout, /channels\.telegram\.botToken not written: channels\.telegram comes from \$include/)
+  t.match(r.stdout, /models\.providers\.openai\.apiKey not written: models is not an object/)
+  t.same(JSON.parse(fs.readFileSync(file, 'utf8')), { channels: { telegram: { $include: './telegram.json5' } }, models: 'x', hooks: { token: '${OPENCLAW_CRED_HOOKS_TOKEN}' } })
   t.end()
 })

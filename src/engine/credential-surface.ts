@@ -1,0 +1,147 @@
+// The credential surface of the OpenClaw release the project pins: which paths of openclaw.json
+// take a SecretRef, and which take only a string. Data, not logic; the rules that use it are in
+// config-credentials.ts.
+//
+// Source: openclaw@2026.9.6 from the npm registry, docs/reference/secretref-credential-surface.md,
+// the list between its markers "secretref-supported-list-start" and "-end", section "`openclaw.json`
+// targets" (the same 116 paths as the `openclaw.json` entries of
+// docs/reference/secretref-user-supplied-credentials-matrix.json). The SQLite auth-profile targets
+// of that list (`profiles.*.keyRef`, `profiles.*.tokenRef`) are not in openclaw.json and are left out.
+// test/openclaw/surface.test.ts compares this table with the installed release's page.
+// `*` stands for one segment: an account, provider, persona, header, route or plugin-defined name.
+
+/** The OpenClaw release this table was taken from. */
+export const CREDENTIAL_SURFACE_VERSION = '2026.9.6'
+
+/** Paths of openclaw.json that accept a SecretRef object (`{"source":"env","provider":"default","id":"VAR"}`). */
+export const SECRETREF_PATHS: readonly string[] = Object.freeze([
+  'agents.entries.*.memory.search.remote.apiKey',
+  'agents.entries.*.tts.personas.*.providers.*.apiKey',
+  'agents.entries.*.tts.providers.*.apiKey',
+  'channels.buzz.accounts.*.authTag',
+  'channels.buzz.accounts.*.privateKey',
+  'channels.buzz.authTag',
+  'channels.buzz.privateKey',
+  'channels.clickclack.accounts.*.token',
+  'channels.clickclack.token',
+  'channels.discord.accounts.*.pluralkit.token',
+  'channels.discord.accounts.*.token',
+  'channels.discord.accounts.*.voice.realtime.providers.*.apiKey',
+  'channels.discord.accounts.*.voice.tts.personas.*.providers.*.apiKey',
+  'channels.discord.accounts.*.voice.tts.providers.*.apiKey',
+  'channels.discord.pluralkit.token',
+  'channels.discord.token',
+  'channels.discord.voice.realtime.providers.*.apiKey',
+  'channels.discord.voice.tts.personas.*.providers.*.apiKey',
+  'channels.discord.voice.tts.providers.*.apiKey',
+  'channels.feishu.accounts.*.appSecret',
+  'channels.feishu.accounts.*.encryptKey',
+  'channels.feishu.accounts.*.verificationToken',
+  'channels.feishu.appSecret',
+  'channels.feishu.encryptKey',
+  'channels.feishu.verificationToken',
+  'channels.googlechat.accounts.*.serviceAccount',
+  'channels.googlechat.serviceAccount',
+  'channels.irc.accounts.*.nickserv.password',
+  'channels.irc.accounts.*.password',
+  'channels.irc.nickserv.password',
+  'channels.irc.password',
+  'channels.matrix.accessToken',
+  'channels.matrix.accounts.*.accessToken',
+  'channels.matrix.accounts.*.password',
+  'channels.matrix.password',
+  'channels.mattermost.accounts.*.botToken',
+  'channels.mattermost.botToken',
+  'channels.msteams.appPassword',
+  'channels.nextcloud-talk.accounts.*.apiPassword',
+  'channels.nextcloud-talk.accounts.*.botSecret',
+  'channels.nextcloud-talk.apiPassword',
+  'channels.nextcloud-talk.botSecret',
+  'channels.nostr.privateKey',
+  'channels.qqbot.accounts.*.clientSecret',
+  'channels.qqbot.clientSecret',
+  'channels.slack.accounts.*.appToken',
+  'channels.slack.accounts.*.botToken',
+  'channels.slack.accounts.*.relay.authToken',
+  'channels.slack.accounts.*.signingSecret',
+  'channels.slack.accounts.*.userToken',
+  'channels.slack.appToken',
+  'channels.slack.botToken',
+  'channels.slack.relay.authToken',
+  'channels.slack.signingSecret',
+  'channels.slack.userToken',
+  'channels.sms.accounts.*.authToken',
+  'channels.sms.authToken',
+  'channels.telegram.accounts.*.botToken',
+  'channels.telegram.accounts.*.webhookSecret',
+  'channels.telegram.botToken',
+  'channels.telegram.webhookSecret',
+  'channels.zalo.accounts.*.botToken',
+  'channels.zalo.accounts.*.webhookSecret',
+  'channels.zalo.botToken',
+  'channels.zalo.webhookSecret',
+  'cron.webhookToken',
+  'gateway.auth.password',
+  'gateway.auth.token',
+  'gateway.remote.password',
+  'gateway.remote.token',
+  'memory.search.remote.apiKey',
+  'models.providers.*.apiKey',
+  'models.providers.*.headers.*',
+  'models.providers.*.request.auth.token',
+  'models.providers.*.request.auth.value',
+  'models.providers.*.request.headers.*',
+  'models.providers.*.request.proxy.tls.ca',
+  'models.providers.*.request.proxy.tls.cert',
+  'models.providers.*.request.proxy.tls.key',
+  'models.providers.*.request.proxy.tls.passphrase',
+  'models.providers.*.request.tls.ca',
+  'models.providers.*.request.tls.cert',
+  'models.providers.*.request.tls.key',
+  'models.providers.*.request.tls.passphrase',
+  'plugins.entries.acpx.config.mcpServers.*.env.*',
+  'plugins.entries.brave.config.webSearch.apiKey',
+  'plugins.entries.codex.config.appServer.authToken',
+  'plugins.entries.codex.config.appServer.headers.*',
+  'plugins.entries.comfy.config.headers.*',
+  'plugins.entries.exa.config.webSearch.apiKey',
+  'plugins.entries.facetime.config.realtime.providers.*.apiKey',
+  'plugins.entries.firecrawl.config.webFetch.apiKey',
+  'plugins.entries.firecrawl.config.webSearch.apiKey',
+  'plugins.entries.google-meet.config.realtime.providers.*.apiKey',
+  'plugins.entries.google.config.webSearch.apiKey',
+  'plugins.entries.google.config.webSearch.headers.*',
+  'plugins.entries.imap.config.accounts.*.password',
+  'plugins.entries.minimax.config.webSearch.apiKey',
+  'plugins.entries.moonshot.config.webSearch.apiKey',
+  'plugins.entries.parallel.config.webSearch.apiKey',
+  'plugins.entries.perplexity.config.webSearch.apiKey',
+  'plugins.entries.tavily.config.webSearch.apiKey',
+  'plugins.entries.team-reports.config.discord.token',
+  'plugins.entries.team-reports.config.github.token',
+  'plugins.entries.typesafe.config.apiKey',
+  'plugins.entries.voice-call.config.realtime.providers.*.apiKey',
+  'plugins.entries.voice-call.config.streaming.providers.*.apiKey',
+  'plugins.entries.voice-call.config.tts.providers.*.apiKey',
+  'plugins.entries.voice-call.config.twilio.authToken',
+  'plugins.entries.webhooks.config.routes.*.secret',
+  'plugins.entries.xai.config.webSearch.apiKey',
+  'skills.entries.*.apiKey',
+  'talk.providers.*.apiKey',
+  'talk.realtime.providers.*.apiKey',
+  'tts.personas.*.providers.*.apiKey',
+  'tts.providers.*.apiKey',
+])
+
+/**
+ * Credentials the same page lists as unsupported for SecretRefs that are still plain strings a
+ * user supplies; OpenClaw substitutes `${VAR}` in any string of the config at load time
+ * (docs/gateway/configuration/environment-variables.md, "Env var substitution in config values"), so they take a `${VAR}` string.
+ * The page's other unsupported entries (hooks.mappings[].sessionKey, OAuth material, Discord
+ * thread-binding webhook tokens OpenClaw mints, WhatsApp creds.json) are not strings a user sets
+ * and are refused.
+ */
+export const STRING_ONLY_PATHS: readonly string[] = Object.freeze([
+  'hooks.token',
+  'hooks.gmail.pushToken',
+])
