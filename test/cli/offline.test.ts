@@ -130,7 +130,7 @@ t.test('bad input: one line naming the document, non-zero exit, nothing on stdou
   t.match(noFile.stderr, /-f FILE/)
   const badSetting = run(['inject', '-f', '-', '--mode', 'plain'], SERVICE)
   t.equal(badSetting.code, 2)
-  t.match(badSetting.stderr, /--mode: expected one of "sync", "ref", got "plain"/)
+  t.match(badSetting.stderr, /--mode: expected one of "auto", "sync", "ref", got "plain"/)
 })
 
 t.test('explain: text and json', async (t) => {
@@ -140,7 +140,9 @@ t.test('explain: text and json', async (t) => {
   t.match(text.stdout, /document 1: Deployment agents\/openclaw: INJECT/)
   t.match(text.stdout, /because token from envFrom Secret openclaw-gateway-token, key OPENCLAW_GATEWAY_TOKEN/)
   t.match(text.stdout, /adds init container init-config/)
-  t.match(text.stdout, /warning: sync mode: after a rotation, a restarted gateway container keeps the old token; use openclaw.ai\/token-sync-mode: ref/)
+  t.match(text.stdout, /adds init container init-config at initContainers\[1\] \(image ghcr.io\/openclaw\/openclaw:2026.9.6, mode auto: ref on OpenClaw 2026.3.7 or later, else sync,/)
+  const sync = run(['explain', '-f', '-', '--mode', 'sync'], input)
+  t.match(sync.stdout, /warning: sync mode: after a rotation, a restarted gateway container keeps the old token; use openclaw.ai\/token-sync-mode: ref/)
   t.match(text.stdout, /document 2: Pod web: SKIP \(not-openclaw\)\n {2}because not an OpenClaw pod/)
   const json = run(['explain', '-f', '-', '-o', 'json'], input)
   const report = JSON.parse(json.stdout)

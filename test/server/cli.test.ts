@@ -73,7 +73,7 @@ t.test('bad values from the environment and the YAML file name their source; exi
   const stderr = child.stderr()
   t.match(stderr, new RegExp(`${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: server\\.metricsPort: expected a port number`))
   t.match(stderr, /unknown setting server\.colour/)
-  t.match(stderr, /engine\.mode: expected one of "sync", "ref", got "turbo"/)
+  t.match(stderr, /engine\.mode: expected one of "auto", "sync", "ref", got "turbo"/)
   t.match(stderr, /OPENCLAW_INJECTOR_SHUTDOWN_TIMEOUT_MS: expected a positive whole number, got "soon"/)
   t.equal(stderr.trimEnd().split('\n').length, 4, 'one line per problem')
   t.equal(child.stdout.length, 0)

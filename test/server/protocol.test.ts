@@ -90,8 +90,13 @@ t.test("the real engine's warnings come back, and only when it has some", async 
   refPod.metadata = { ...refPod.metadata, annotations: { 'openclaw.ai/token-sync-mode': 'ref' } }
   const quiet = (await server.post(review(refPod))).json()
   t.equal(quiet.response.warnings, undefined, "the chart's pod in ref mode earns no warning")
-  const sync = (await server.post(review(chartPod()))).json()
-  t.same(sync.response.warnings, mutatePod(chartPod(), engineSettings()).decision.warnings, "in sync mode, the engine's container-restart warning comes back")
+  t.equal((await server.post(review(chartPod()))).json().response.warnings, undefined, "nor in auto mode, the default, on OpenClaw 2026.9.6")
+  const syncPod = chartPod()
+  syncPod.metadata = { ...syncPod.metadata, annotations: { 'openclaw.ai/token-sync-mode': 'sync' } }
+  const sync = (await server.post(review(syncPod))).json()
+  const restart = mutatePod(structuredClone(syncPod), engineSettings()).decision.warnings
+  t.equal(restart.length, 1, 'the engine gives a sync-mode pod one warning')
+  t.same(sync.response.warnings, restart, "in sync mode, the engine's container-restart warning comes back")
   const pod = chartPod()
   pod.spec!.containers[0]!.env!.push({ name: 'OPENCLAW_GATEWAY_TOKEN', value: 'literal-token-for-warning-test' })
   pod.spec!.containers[0]!.envFrom!.push({ secretRef: { name: 'second-secret' } })
