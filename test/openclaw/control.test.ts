@@ -4,18 +4,12 @@
 // changes it, this file fails first.
 import t from 'tap'
 import { installOpenClaw } from './helpers/openclaw.ts'
-import { gateway, prepare, refused, runChecks, SCENARIOS, type Scenario } from './helpers/scenarios.ts'
+import { gateway, prepare, refused, runChecks, scenarioById as scenario } from './helpers/scenarios.ts'
 
 t.setTimeout(15 * 60_000)
 t.before(() => {
   installOpenClaw()
 })
-
-const scenario = (id: string): Scenario => {
-  const found = SCENARIOS.find((s) => s.id === id)
-  if (!found) throw new Error(`no scenario ${id}`)
-  return found
-}
 
 t.test('control: stale plaintext auth.token and remote.token, no init container', async (t) => {
   const p = await prepare(t, scenario('stale-plaintext'), undefined, { inject: false })

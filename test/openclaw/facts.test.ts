@@ -5,6 +5,7 @@ import t from 'tap'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { CREDENTIAL_SURFACE_VERSION, SECRETREF_PATHS, STRING_ONLY_PATHS } from '../../src/engine/credential-surface.ts'
 import { cleanEnv, GatewayStartError, installOpenClaw, openclaw, REPO, run, startGateway } from './helpers/openclaw.ts'
 import { onTeardown, tempDir, type T } from './helpers/scenarios.ts'
 
@@ -96,4 +97,48 @@ t.test('auth modes: the gateway starts on what the sync script writes', async (t
   const withToken = { gateway: { mode: 'local', trustedProxies: ['127.0.0.1'], auth: { mode: 'trusted-proxy', ...trusted, token: secret() } } }
   const log = await refusedAtStart(t, 'trusted-proxy-token', withToken, {})
   t.match(log ?? '', /mutually exclusive/, 'trusted-proxy with a token: refused at start')
+})
+
+/** The `- \`path\`` entries of a docs page between its `[//]: # "NAME-start"` and `-end` markers. */
+function listBetween(page: string, name: string): string[] {
+  const start = page.indexOf(`"${name}-start"`)
+  const end = page.indexOf(`"${name}-end"`)
+  if (start === -1 || end === -1) return []
+  return [...page.slice(start, end).matchAll(/^- `([^`]+)`/gm)].map((m) => m[1]!)
+}
+
+// src/engine/credential-surface.ts is the pinned release's page as data: it must say what the page says.
+t.test('the engine\'s credential surface is the pinned release\'s reference/secretref-credential-surface.md', async (t) => {
+  const oc = installOpenClaw()
+  const page = readFileSync(path.join(oc.packageDir, 'docs', 'reference', 'secretref-credential-surface.md'), 'utf8')
+  t.equal(CREDENTIAL_SURFACE_VERSION, oc.version, 'taken from the release the tier runs')
+  const supported = listBetween(page, 'secretref-supported-list').filter((p) => !p.startsWith('profiles.'))
+  t.ok(supported.length > 100, `the page lists ${supported.length} openclaw.json paths that take a SecretRef`)
+  t.same([...SECRETREF_PATHS].sort(), supported.sort(), 'the same SecretRef paths')
+  const unsupported = listBetween(page, 'secretref-unsupported-list')
+  for (const p of STRING_ONLY_PATHS) t.ok(unsupported.includes(p), `${p} is on the page's unsupported list: a \${VAR} string, not a SecretRef`)
+})
+
+// The sync script does not create a parent section the config lacks (applyConfigCredentials in
+// src/sync/sync-config.cjs): the release takes such a section for a configured, enabled channel.
+t.test('a channels.telegram holding only a botToken is a configured, enabled Telegram account; the script creates none', async (t) => {
+  const oc = installOpenClaw()
+  const dir = tempDir(t, 'channel-section')
+  const file = path.join(dir, 'openclaw.json')
+  const name = 'OPENCLAW_CRED_CHANNELS_TELEGRAM_BOT_TOKEN'
+  const env = cleanEnv(oc, { HOME: dir, OPENCLAW_CONFIG_PATH: file, [name]: `123456:${randomBytes(16).toString('hex')}` })
+  // `channels list` reads the config and plugin metadata only (docs/cli/channels.md); the Telegram
+  // plugin must be loadable for it to see the account.
+  delete env.OPENCLAW_DISABLE_BUNDLED_PLUGINS
+  delete env.OPENCLAW_SKIP_CHANNELS
+  const channels = async (config: object) => {
+    writeFileSync(file, JSON.stringify(config))
+    return openclaw(oc, ['channels', 'list'], { env, cwd: dir })
+  }
+  const only = await channels({ gateway: { mode: 'local' }, channels: { telegram: { botToken: { source: 'env', provider: 'default', id: name } } } })
+  t.match(only.stdout, /Telegram default: .*configured, enabled/, 'the section alone configures and enables Telegram', { output: only.stdout + only.stderr })
+  const synced = await syncedConfig(t, { gateway: { mode: 'local' } }, { HOME: dir, OPENCLAW_INJECTOR_MODE: 'ref', OPENCLAW_INJECTOR_CREDENTIALS: `ref channels.telegram.botToken ${name}`, [name]: env[name]! })
+  t.same(synced, { gateway: { mode: 'local' } }, 'the script leaves a config without channels.telegram as it is')
+  const none = await channels(synced)
+  t.match(none.stdout, /no configured chat channels/, 'so no channel starts that the config did not have', { output: none.stdout + none.stderr })
 })

@@ -63,7 +63,19 @@ rm -rf "$CACHE/.openclaw-$VERSION.tmp."* "$CACHE/.openclaw-$VERSION.old."*
 tmp="$(mktemp -d "$CACHE/.openclaw-$VERSION.tmp.XXXXXX")"
 cleanup() { rm -rf "$tmp"; }
 trap cleanup EXIT
-printf '{"name":"openclaw-injector-openclaw-cache","private":true}\n' >"$tmp/package.json"
+# Releases up to 2026.3.x pull libsignal (for WhatsApp, through @whiskeysockets/baileys) straight
+# from GitHub over git, which this machine cannot reach: an empty local package stands in for it.
+# Nothing the tier runs loads it (no WhatsApp channel); anything that did would fail loudly.
+case "$VERSION" in
+  2026.1.* | 2026.2.* | 2026.3.[0-6] | 2026.3.[0-6]-*)
+    mkdir -p "$tmp/stub-libsignal"
+    printf '{"name":"libsignal","version":"0.0.0-stub","main":"index.js"}\n' >"$tmp/stub-libsignal/package.json"
+    echo "throw new Error('libsignal stub: WhatsApp is not available in the openclaw-injector test install')" >"$tmp/stub-libsignal/index.js"
+    printf '{"name":"openclaw-injector-openclaw-cache","private":true,"overrides":{"libsignal":"file:./stub-libsignal"}}\n' >"$tmp/package.json"
+    log "openclaw $VERSION: libsignal (a git dependency on GitHub, WhatsApp only) replaced by an empty stub"
+    ;;
+  *) printf '{"name":"openclaw-injector-openclaw-cache","private":true}\n' >"$tmp/package.json" ;;
+esac
 
 log "installing openclaw@$VERSION with node $node_version, npm $(npm --version) into $DEST (a few hundred MB; takes about half a minute)"
 start=$(date +%s)

@@ -4,8 +4,10 @@
 //   1. `openclaw gateway health` with the config on the volume succeeds,
 //   2. a client presenting the rotated token (password) is accepted,
 //   3. the old one is refused.
-// Mode `sync` writes the Secret's value into the config; mode `ref` replaces it with env
-// SecretRefs, so no secret stays on the volume. See helpers/scenarios.ts; control.test.ts shows
+// Mode `auto` (the default: the chart's pod as it comes, no mode annotation) picks `ref` on the
+// pinned release. Mode `sync` writes the Secret's value into the config; mode `ref` replaces it
+// with env SecretRefs, so no secret stays on the volume. The credentials scenario also runs
+// OpenClaw's own `secrets audit` before and after. See helpers/scenarios.ts; control.test.ts shows
 // the same checks failing without the init container.
 import t from 'tap'
 import { installOpenClaw } from './helpers/openclaw.ts'
@@ -16,7 +18,7 @@ t.before(() => {
   installOpenClaw()
 })
 
-for (const mode of ['sync', 'ref'] as const) {
+for (const mode of ['auto', 'sync', 'ref'] as const) {
   for (const scenario of SCENARIOS) {
     t.test(`${mode}: ${scenario.title}`, (t) => runScenario(t, scenario, mode))
   }

@@ -32,21 +32,29 @@ export interface OpenClaw {
   node: string
 }
 
-let installed: OpenClaw | undefined
+/**
+ * A release before 2026.3.7, the first whose gateway takes an env SecretRef at gateway.auth.token:
+ * mode auto must fall back to sync on it.
+ */
+export const OPENCLAW_BEFORE_REFS = '2026.3.2'
 
-/** Installs the pinned release into the cache (seconds when it is there already). */
-export function installOpenClaw(): OpenClaw {
-  if (installed) return installed
+const installed = new Map<string, OpenClaw>()
+
+/** Installs `version` (the pinned release by default) into the cache (seconds when it is there already). */
+export function installOpenClaw(version: string = OPENCLAW_VERSION): OpenClaw {
+  const done = installed.get(version)
+  if (done) return done
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
-  if (major < 24 || (major === 24 && minor < 16)) throw new Error(`openclaw ${OPENCLAW_VERSION} needs node >= 24.16; the tests run on ${process.versions.node}`)
+  if (major < 24 || (major === 24 && minor < 16)) throw new Error(`openclaw ${version} needs node >= 24.16; the tests run on ${process.versions.node}`)
   // install.sh logs to stderr (shown as it goes) and prints the directory last on stdout.
-  const out = execFileSync('bash', [path.join(HERE, '..', 'install.sh'), OPENCLAW_VERSION], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 10 * 60_000 })
+  const out = execFileSync('bash', [path.join(HERE, '..', 'install.sh'), version], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 10 * 60_000 })
   const root = out.trim().split('\n').at(-1) ?? ''
   const packageDir = path.join(root, 'node_modules', 'openclaw')
   const bin = path.join(packageDir, 'openclaw.mjs')
   if (!existsSync(bin)) throw new Error(`install.sh did not leave ${bin}`)
-  installed = { version: OPENCLAW_VERSION, root, packageDir, bin, node: process.execPath }
-  return installed
+  const oc = { version, root, packageDir, bin, node: process.execPath }
+  installed.set(version, oc)
+  return oc
 }
 
 /**

@@ -9,7 +9,8 @@ import type { V1Container, V1EnvVar, V1Pod, V1VolumeMount } from '@kubernetes/cl
 import { REPO, cleanEnv, run, type OpenClaw, type RunResult } from './openclaw.ts'
 import { chartPod } from '../../helpers/pods.ts'
 
-export type Mode = 'sync' | 'ref'
+/** `auto` is the default: the pod carries no mode annotation. */
+export type Mode = 'auto' | 'sync' | 'ref'
 
 export const TOKEN_SECRET = 'openclaw-gateway-token'
 export const SEED_CONFIGMAP = 'openclaw'
@@ -24,10 +25,10 @@ export const IMAGE_WORKDIR = '/app'
  * onto the PVC when absent; the main container runs the gateway and takes OPENCLAW_GATEWAY_TOKEN
  * (or _PASSWORD) from the chart's Secret through envFrom.
  */
-export function chartPodWithCopyInit(options: { mode?: Mode } = {}): V1Pod {
+export function chartPodWithCopyInit(options: { mode?: Mode; annotations?: Record<string, string> } = {}): V1Pod {
   const pod = chartPod() as V1Pod
-  const annotations: Record<string, string> = {}
-  if (options.mode) annotations['openclaw.ai/token-sync-mode'] = options.mode
+  const annotations: Record<string, string> = { ...options.annotations }
+  if (options.mode && options.mode !== 'auto') annotations['openclaw.ai/token-sync-mode'] = options.mode
   pod.metadata = { ...pod.metadata, annotations }
   const gateway = pod.spec!.containers.find((c) => c.name === 'main')!
   pod.spec!.initContainers = [

@@ -23,12 +23,21 @@ export interface Credentials {
   /** The Secret's value now. */
   current: string
   env: 'OPENCLAW_GATEWAY_TOKEN' | 'OPENCLAW_GATEWAY_PASSWORD'
+  /** Credentials other than the gateway's (annotation openclaw.ai/credentials): a Telegram bot token, a model provider key. */
+  telegram: { old: string; current: string }
+  openai: { old: string; current: string }
 }
 
 /** Fresh random values per run: never a fixed string, never in a test name or snapshot. */
 export function newCredentials(kind: Kind = 'token'): Credentials {
   const value = () => randomBytes(24).toString('hex')
-  return { kind, old: value(), current: value(), env: kind === 'token' ? 'OPENCLAW_GATEWAY_TOKEN' : 'OPENCLAW_GATEWAY_PASSWORD' }
+  const pair = () => ({ old: value(), current: value() })
+  return { kind, old: value(), current: value(), env: kind === 'token' ? 'OPENCLAW_GATEWAY_TOKEN' : 'OPENCLAW_GATEWAY_PASSWORD', telegram: pair(), openai: pair() }
+}
+
+/** Every value of a run, old and current, for "is any of them on the volume / in the output". */
+export function allSecrets(c: Credentials): string[] {
+  return [c.current, c.old, c.telegram.current, c.telegram.old, c.openai.current, c.openai.old]
 }
 
 /** Keeps the gateway off the network: the hosted model catalog refresh has no env switch. */
@@ -57,10 +66,15 @@ export function chartSeed(): string {
   })
 }
 
-/** A config as OpenClaw itself writes it (plain JSON, 2 spaces, meta), mode 0600. */
-function asOpenClawWrites(gateway: object): string {
-  return JSON.stringify({ gateway: { port: 18789, mode: 'local', ...gateway }, models: QUIET_CONFIG, meta: { lastTouchedVersion: '2026.9.6' } }, null, 2) + '\n'
+/** A config as OpenClaw itself writes it (plain JSON, 2 spaces, meta), mode 0600; `models` merged with QUIET_CONFIG. */
+function asOpenClawWrites(gateway: object, rest: { models?: object; [section: string]: unknown } = {}): string {
+  const { models, ...others } = rest
+  return JSON.stringify({ gateway: { port: 18789, mode: 'local', ...gateway }, ...others, models: { ...QUIET_CONFIG, ...models }, meta: { lastTouchedVersion: '2026.9.6' } }, null, 2) + '\n'
 }
+
+/** The Secrets the credentials scenario names in annotation openclaw.ai/credentials. */
+export const TELEGRAM_SECRET = 'telegram-bot'
+export const LLM_SECRET = 'llm-keys'
 
 const envRef = (id: string) => ({ source: 'env', provider: 'default', id })
 
@@ -77,6 +91,12 @@ export interface Scenario {
    * authenticates: true where the file ends up holding the plaintext secret.
    */
   fileAloneInSync: boolean
+  /** Pod annotations besides the mode. */
+  annotations?: Record<string, string>
+  /** Secrets besides the gateway's. */
+  secrets?: (c: Credentials) => Secrets
+  /** Also run OpenClaw's own `secrets audit` on the volume before and after the init container. */
+  audit?: boolean
 }
 
 export const SCENARIOS: Scenario[] = [
@@ -150,7 +170,29 @@ export const SCENARIOS: Scenario[] = [
     volume: (c) => ({ text: asOpenClawWrites({ auth: { mode: 'password', password: c.old }, remote: { password: c.old } }), mode: 0o600 }),
     fileAloneInSync: true,
   },
+  {
+    id: 'credentials',
+    title: 'stale plaintext gateway token, Telegram bot token and model provider key (annotation openclaw.ai/credentials)',
+    kind: 'token',
+    volume: (c) => ({
+      text: asOpenClawWrites({ auth: { mode: 'token', token: c.old }, remote: { token: c.old } }, {
+        channels: { telegram: { enabled: true, botToken: c.telegram.old, dmPolicy: 'pairing' } },
+        models: { providers: { openai: { baseUrl: 'https://api.openai.com/v1', apiKey: c.openai.old, models: [] } } },
+      }),
+      mode: 0o600,
+    }),
+    fileAloneInSync: true,
+    annotations: { 'openclaw.ai/credentials': `channels.telegram.botToken=${TELEGRAM_SECRET}/token, models.providers.openai.apiKey=${LLM_SECRET}/openai` },
+    secrets: (c) => ({ [TELEGRAM_SECRET]: { token: c.telegram.current }, [LLM_SECRET]: { openai: c.openai.current } }),
+    audit: true,
+  },
 ]
+
+export function scenarioById(id: string): Scenario {
+  const found = SCENARIOS.find((s) => s.id === id)
+  if (!found) throw new Error(`no scenario ${id}`)
+  return found
+}
 
 // ---- the procedure ---------------------------------------------------------------------------
 
@@ -166,10 +208,12 @@ export interface Prepared {
   configFile: string
   /** Output of the init container, when it ran. */
   init?: RunResult
+  /** `openclaw secrets audit` on the volume as it was before the init container (scenario.audit). */
+  auditBefore?: Audit
 }
 
 function redactor(creds: Credentials): (text: string) => string {
-  return (text) => text.split(creds.current).join('<current secret>').split(creds.old).join('<old secret>')
+  return (text) => allSecrets(creds).reduce((out, secret, i) => out.split(secret).join(`<${i % 2 === 0 ? 'current' : 'old'} secret>`), text)
 }
 
 /** Tail of a process's output for a diagnostic, secrets replaced. */
@@ -206,18 +250,18 @@ export function onTeardown(dir: string, stop: () => Promise<void>): void {
  * Lays out the pod's volumes as an earlier run left them and, unless `inject` is false, runs the
  * init container openclaw-injector adds. With inject false the pod is the chart's own, untouched.
  */
-export async function prepare(t: T, scenario: Scenario, mode: Mode | undefined, options: { inject: boolean }): Promise<Prepared> {
-  const oc = installOpenClaw()
+export async function prepare(t: T, scenario: Scenario, mode: Mode | undefined, options: { inject: boolean; version?: string }): Promise<Prepared> {
+  const oc = installOpenClaw(options.version)
   const creds = newCredentials(scenario.kind)
   const dir = tempDir(t, `${scenario.id}-${mode ?? 'none'}`)
-  const secrets: Secrets = { [TOKEN_SECRET]: { [creds.env]: creds.current } }
-  const original = chartPodWithCopyInit({ mode })
+  const secrets: Secrets = { [TOKEN_SECRET]: { [creds.env]: creds.current }, ...scenario.secrets?.(creds) }
+  const original = chartPodWithCopyInit({ mode, annotations: scenario.annotations })
   let pod = original
   let initContainer: V1Container | undefined
   let gatewayContainer = original.spec!.containers[0]!
   if (options.inject) {
-    // The pod is the same for every scenario of a mode: one `inject` per mode and process.
-    const key = mode ?? 'default'
+    // The pod is the same for every scenario of a mode and annotations: one `inject` each per process.
+    const key = JSON.stringify([mode ?? 'default', scenario.annotations ?? {}])
     let pending = injections.get(key)
     if (pending === undefined) injections.set(key, (pending = inject(oc, original, dir)))
     const injected = structuredClone(await pending)
@@ -242,9 +286,11 @@ export async function prepare(t: T, scenario: Scenario, mode: Mode | undefined, 
     const own = (initContainer.env ?? []).find((e) => e.name === 'OPENCLAW_CONFIG_PATH')?.value
     const expected = fs.map(initContainer, own ?? `${IMAGE_HOME}/.openclaw/openclaw.json`)
     t.equal(expected, configFile, `the init container's config path is the gateway's config on the state volume`)
+    if (scenario.audit) prepared.auditBefore = await secretsAudit(prepared)
     prepared.init = await runNodeContainer(fs, initContainer, secrets)
     t.equal(prepared.init.code, 0, `init container ${initContainer.name} exits 0`, { output: tail(creds, prepared.init) })
-    t.notOk(`${prepared.init.stdout}${prepared.init.stderr}`.includes(creds.current) || `${prepared.init.stdout}${prepared.init.stderr}`.includes(creds.old), 'init container prints no secret')
+    const output = `${prepared.init.stdout}${prepared.init.stderr}`
+    t.notOk(allSecrets(creds).some((secret) => output.includes(secret)), 'init container prints no secret')
   }
   return prepared
 }
@@ -345,6 +391,46 @@ function outcomeKey(p: Prepared, fileAlone: boolean): string {
   return JSON.stringify({ kind: p.creds.kind, fileAlone, config, env })
 }
 
+export interface Audit {
+  code: number | null
+  /** The report of `openclaw secrets audit --json` (docs/cli/secrets.md, "Report shape"). */
+  report?: { status: string; resolution: { refsChecked: number }; summary: { plaintextCount: number; unresolvedRefCount: number }; findings: Array<{ code: string; jsonPath?: string }> }
+  output: string
+}
+
+/**
+ * OpenClaw's own check for secrets at rest, `openclaw secrets audit --json`, in the gateway
+ * container as `kubectl exec` runs it: its env (the Secrets' values for the references), its
+ * config on the volume. Exit 0 clean or findings, 1 findings with --check, 2 unresolved refs.
+ */
+export async function secretsAudit(p: Prepared): Promise<Audit> {
+  const env = cleanEnv(p.oc, p.fs.containerEnv(p.gatewayContainer, p.secrets))
+  const r = await openclaw(p.oc, ['secrets', 'audit', '--json'], { env, cwd: path.join(p.fs.root, 'app'), timeoutMs: 180_000 })
+  const start = r.stdout.indexOf('{')
+  let report: Audit['report']
+  try {
+    report = start === -1 ? undefined : (JSON.parse(r.stdout.slice(start)) as Audit['report'])
+  } catch {
+    report = undefined
+  }
+  return { code: r.code, report, output: tail(p.creds, r, 30) }
+}
+
+/** The credentials scenario's own checks: nothing of its extra credentials on the volume; in ref, OpenClaw's audit is clean. */
+async function assertNoCredentialAtRest(t: T, p: Prepared, mode: Mode, text: string): Promise<void> {
+  const extra = [p.creds.telegram.old, p.creds.telegram.current, p.creds.openai.old, p.creds.openai.current]
+  t.notOk(extra.some((secret) => text.includes(secret)), `${mode}: no Telegram bot token or model provider key, old or current, on the volume`)
+  const before = p.auditBefore
+  t.same(before?.report?.findings.filter((f) => f.code === 'PLAINTEXT_FOUND').map((f) => f.jsonPath).sort(), ['channels.telegram.botToken', 'gateway.auth.token', 'gateway.remote.token', 'models.providers.openai.apiKey'], 'control: before the init container, OpenClaw\'s secrets audit finds the four plaintext credentials', { output: before?.output })
+  if (mode === 'sync') return
+  const after = await secretsAudit(p)
+  t.equal(after.code, 0, `${mode}: openclaw secrets audit exits 0`, { output: after.output })
+  t.equal(after.report?.status, 'clean', `${mode}: OpenClaw's secrets audit: clean`, { output: after.output })
+  t.equal(after.report?.summary.plaintextCount, 0, 'no plaintext in openclaw.json')
+  t.equal(after.report?.summary.unresolvedRefCount, 0, 'every reference resolved from the env the gateway container gets')
+  t.ok((after.report?.resolution.refsChecked ?? 0) >= 3, `references checked: ${after.report?.resolution.refsChecked} (gateway token, bot token, provider key)`)
+}
+
 /** A whole scenario with the injected init container: volume, init, gateway, checks. */
 export async function runScenario(t: T, scenario: Scenario, mode: Mode): Promise<void> {
   const p = await prepare(t, scenario, mode, { inject: true })
@@ -353,7 +439,9 @@ export async function runScenario(t: T, scenario: Scenario, mode: Mode): Promise
   t.ok(after, 'the state volume holds a config file')
   if (after) {
     t.notOk(after.text.includes(p.creds.old), `no copy of the old ${scenario.kind} is left in the config`)
-    if (mode === 'ref') t.notOk(after.text.includes(p.creds.current), `ref mode stores no ${scenario.kind} on the volume`)
+    if (mode !== 'sync') t.notOk(after.text.includes(p.creds.current), `${mode} mode stores no ${scenario.kind} on the volume`)
+    if (mode === 'auto') t.match(p.init?.stdout, /mode auto: ref, since OpenClaw 2026\.9\.6 .* is 2026\.3\.7 or later/, 'auto chose ref on the pinned release, and said why')
+    if (scenario.audit) await assertNoCredentialAtRest(t, p, mode, after.text)
   }
   const fileAlone = mode === 'sync' && scenario.fileAloneInSync
   const key = outcomeKey(p, fileAlone)
@@ -372,6 +460,7 @@ export async function runScenario(t: T, scenario: Scenario, mode: Mode): Promise
   const final = readVolumeConfig(p)
   if (final) {
     t.notOk(final.text.includes(p.creds.old), `after the gateway ran, still no old ${scenario.kind} in the config`)
-    if (mode === 'ref') t.notOk(final.text.includes(p.creds.current), `after the gateway ran, still no ${scenario.kind} on the volume`)
+    if (mode !== 'sync') t.notOk(final.text.includes(p.creds.current), `after the gateway ran, still no ${scenario.kind} on the volume`)
+    if (scenario.audit) t.notOk([p.creds.telegram.current, p.creds.openai.current].some((secret) => final.text.includes(secret)), 'after the gateway ran, still no Telegram or provider credential on the volume')
   }
 }
