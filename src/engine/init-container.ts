@@ -1,6 +1,6 @@
 // The init container the engine adds: the OpenClaw image running our sync script with node.
 import type { V1EnvVar, V1SecurityContext, V1VolumeMount } from '@kubernetes/client-node'
-import { SYNC_SCRIPT, SYNC_SCRIPT_IMAGE_JSON5 } from '../build-info.generated.ts'
+import { SYNC_SCRIPT, SYNC_SCRIPT_IMAGE_JSON5, SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS, SYNC_SCRIPT_NO_CREDENTIALS } from '../build-info.generated.ts'
 import type { EngineSettings, SyncMode } from '../settings.ts'
 import { credentialEnv, credentialsForScript, type ConfigCredential } from './config-credentials.ts'
 import { envEntries, referencedNames, type EnvSources } from './env.ts'
@@ -89,7 +89,7 @@ export function buildInitContainer(spec: InitContainerSpec): Container {
   const container: Container = {
     name: spec.name,
     image: spec.image,
-    command: ['node', '-e', syncScriptFor(spec.image, settings)],
+    command: ['node', '-e', syncScriptFor(spec.image, settings, spec.configCredentials.length > 0)],
     env,
     ...(spec.envSources.envFrom.length > 0 ? { envFrom: spec.envSources.envFrom } : {}),
     volumeMounts,
@@ -102,12 +102,14 @@ export function buildInitContainer(spec: InitContainerSpec): Container {
 }
 
 /**
- * The form of the sync script for `image` (both built from src/sync/sync-config.cjs): an OpenClaw
+ * The form of the sync script for `image` (all built from src/sync/sync-config.cjs): an OpenClaw
  * image (settings.imagePattern) has OpenClaw's own json5 in its app directory (settings.json5From),
  * so it gets the form without the built-in JSON5 reader; any other image carries the reader along.
+ * Only a pod with entries of annotation openclaw.ai/credentials (`credentials`) gets the code for them.
  */
-export function syncScriptFor(image: string, settings: EngineSettings): string {
-  return imageMatches(image, settings.imagePattern) ? SYNC_SCRIPT_IMAGE_JSON5 : SYNC_SCRIPT
+export function syncScriptFor(image: string, settings: EngineSettings, credentials: boolean): string {
+  if (imageMatches(image, settings.imagePattern)) return credentials ? SYNC_SCRIPT_IMAGE_JSON5 : SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS
+  return credentials ? SYNC_SCRIPT : SYNC_SCRIPT_NO_CREDENTIALS
 }
 
 /**

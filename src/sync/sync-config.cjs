@@ -3,10 +3,13 @@
 // file in line with the Secret. The gateway prefers a plaintext gateway.auth.token in the file to the
 // environment, so a stale copy on the volume would silently cancel a rotated Secret. Never prints a
 // credential; a file it cannot handle safely is left byte-for-byte as it is.
-// False only in the form scripts/build.ts makes for OpenClaw images, which bring OpenClaw's own
+// False only in the forms scripts/build.ts makes for OpenClaw images, which bring OpenClaw's own
 // json5: the build defines OPENCLAW_INJECTOR_IMAGE_JSON5, and the built-in reader drops out.
-// First, before any call, so that the minifier can fold it.
 const BUILTIN_JSON5 = typeof OPENCLAW_INJECTOR_IMAGE_JSON5 === 'undefined'
+// False only in the forms for pods without annotation openclaw.ai/credentials (the build defines
+// OPENCLAW_INJECTOR_NO_CREDENTIALS), which leave the code for those credentials out.
+// Both first, before any call, so that the minifier can fold them.
+const CONFIG_CREDS = typeof OPENCLAW_INJECTOR_NO_CREDENTIALS === 'undefined'
 const fs = require('node:fs')
 const path = require('node:path')
 const crypto = require('node:crypto')
@@ -56,17 +59,18 @@ function readSettings(env) {
     return v
   }
   const configPath = configPathOf(env)
+  if (!CONFIG_CREDS && env.OPENCLAW_INJECTOR_CREDENTIALS) throw new Error('OPENCLAW_INJECTOR_CREDENTIALS is set, but this form is built without it')
   return {
     configPath,
     configFrom: env.OPENCLAW_CONFIG_PATH ? 'OPENCLAW_CONFIG_PATH' : env.OPENCLAW_STATE_DIR ? 'OPENCLAW_STATE_DIR' : env.OPENCLAW_HOME ? 'OPENCLAW_HOME' : 'HOME',
     seedPath: env.OPENCLAW_INJECTOR_SEED_PATH || '',
     mode: choice('OPENCLAW_INJECTOR_MODE', ['auto', 'sync', 'ref']),
     // The annotation openclaw.ai/credentials, as the engine resolved it: one `FORM PATH ENV` a line.
-    configCreds: (env.OPENCLAW_INJECTOR_CREDENTIALS || '').split('\n').filter(Boolean).map((line) => {
+    configCreds: CONFIG_CREDS ? (env.OPENCLAW_INJECTOR_CREDENTIALS || '').split('\n').filter(Boolean).map((line) => {
       const [form, p, name] = line.split(' ')
       if (!['ref', 'template'].includes(form) || !p || !/^[A-Z][A-Z0-9_]{0,127}$/.test(name || '')) throw new Error(`OPENCLAW_INJECTOR_CREDENTIALS: bad line ${JSON.stringify(line)}`)
       return { form, path: p, env: name }
-    }),
+    }) : [],
     onError: choice('OPENCLAW_INJECTOR_ON_ERROR', ['fail', 'warn']),
     json5From: env.OPENCLAW_INJECTOR_JSON5_FROM || '/app',
     // Set only when the config path was resolved here: the gateway's writable mounts.
@@ -104,34 +108,27 @@ const isPlaceholder = (v) => !v.trim() || PLACEHOLDERS.includes(v.trim().toLower
 function readCredentials(env, configCreds) {
   const creds = CREDENTIALS.filter((c) => env[c.env]).map((c) => ({ ...c, value: env[c.env] }))
   const bad = creds.filter((c) => isPlaceholder(c.value)).map((c) => `${c.env} is a placeholder (blank, "undefined", "change-me-now", ...) that the gateway refuses; not written`)
-  for (const c of configCreds) if (isPlaceholder(env[c.env] || '')) bad.push(`${c.env} (for ${c.path}) is empty or a placeholder; check its Secret; nothing written`)
+  if (CONFIG_CREDS) for (const c of configCreds) if (isPlaceholder(env[c.env] || '')) bad.push(`${c.env} (for ${c.path}) is empty or a placeholder; check its Secret; nothing written`)
   if (bad.length) throw new Refusal(bad)
   return creds
 }
 
-// What `auto` decides: `ref` when the image's OpenClaw (the app's package.json in dir, or the
-// package under its node_modules) is REF_SINCE or later, `sync` otherwise or when it cannot tell.
+// What `auto` decides: `ref` when the image's OpenClaw (the app's package.json in dir, the
+// official image's /app) is REF_SINCE or later, `sync` otherwise or when it cannot tell.
 function resolveMode(mode, dir) {
   if (mode !== 'auto') return mode
-  const since = REF_SINCE.join('.')
   let version
-  for (const file of [path.join(dir, 'package.json'), path.join(dir, 'node_modules', 'openclaw', 'package.json')]) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(file, 'utf8'))
-      if (pkg && pkg.name === 'openclaw' && typeof pkg.version === 'string') { version = pkg.version; break }
-    } catch { /* not this one */ }
-  }
-  const m = version && /^(\d+)\.(\d+)\.(\d+)(-?)/.exec(version)
-  if (!m) {
-    log(`mode auto: sync, since no OpenClaw version can be read in ${dir} (not OpenClaw's image?)`)
-    return 'sync'
-  }
-  const v = m.slice(1, 4).map(Number)
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'))
+    if (pkg.name === 'openclaw') version = pkg.version
+  } catch { /* no OpenClaw here */ }
+  const m = typeof version === 'string' && /^(\d+)\.(\d+)\.(\d+)(-?)/.exec(version)
+  const v = m ? m.slice(1, 4).map(Number) : []
   const i = v.findIndex((n, k) => n !== REF_SINCE[k])
   // A prerelease of REF_SINCE itself counts as older.
-  const newer = i === -1 ? !m[4] : v[i] > REF_SINCE[i]
-  log(`mode auto: ${newer ? 'ref' : 'sync'}, since OpenClaw ${version} in ${dir} is ${newer ? `${since} or later, which takes` : `older than ${since}, the first to take`} env SecretRefs`)
-  return newer ? 'ref' : 'sync'
+  const ref = m ? (i < 0 ? !m[4] : v[i] > REF_SINCE[i]) : false
+  log(`mode auto: ${ref ? 'ref' : 'sync'}: ${m ? `OpenClaw ${version}` : 'no OpenClaw version'} in ${dir}; env SecretRefs need ${REF_SINCE.join('.')} or later`)
+  return ref ? 'ref' : 'sync'
 }
 
 // OpenClaw's own json5 (in the image's app dir) when present, else the built-in reader below (or,
@@ -329,7 +326,7 @@ function applyCredentials(file, doc, creds, mode, explicitSync) {
       if (typeof current === 'string' && isEnvReference(current)) { log(`${field} left as is: it references the environment`); continue }
       const ours = isSecretRef(current) && current.source === 'env' && current.id === c.env
       if (isSecretRef(current) && !(ours && explicitSync)) {
-        if (mode === 'sync' || !ours) log(`${field} left as is: it is a SecretRef${ours ? ' (mode sync writes plaintext only when set explicitly)' : ''}`)
+        if (mode === 'sync' || !ours) log(`${field} left as is: it is a SecretRef`)
         continue
       }
       doc.gateway = doc.gateway || {}
@@ -352,7 +349,7 @@ function applyCredentials(file, doc, creds, mode, explicitSync) {
 // config is not created: OpenClaw 2026.9.6 takes channels.telegram holding only a botToken for a
 // configured, enabled Telegram account (test/openclaw), so creating one would start a channel.
 // Returns one log line per change; the other entries apply whatever one of them meets.
-function applyConfigCredentials(doc, configCreds, mode) {
+const applyConfigCredentials = CONFIG_CREDS && function applyConfigCredentials(doc, configCreds, mode) {
   const changes = []
   for (const c of configCreds) {
     const keys = c.path.split('.')
@@ -469,7 +466,7 @@ function run(settings, env) {
   const target = resolveTarget(configPath)
   removeStaleTemps(target.file)
   const anything = creds.length > 0 || configCreds.length > 0
-  if (!creds.length) log(`${CREDENTIALS.map((c) => c.env).join(' and ')} are not set; ${configCreds.length ? 'only the credentials annotation applies' : 'nothing to sync'}`)
+  if (!creds.length) log(`${CREDENTIALS.map((c) => c.env).join(' and ')} are not set${CONFIG_CREDS && configCreds.length ? '' : '; nothing to sync'}`)
 
   let source = null // the current configuration: the config file, or the seed when there is none
   if (target.stat) {
@@ -491,7 +488,7 @@ function run(settings, env) {
   if (anything) {
     const doc = parseConfig(source.file, source.bytes.toString('utf8'), loadParser(settings.json5From))
     changes = applyCredentials(source.file, doc, creds, mode, settings.mode === 'sync')
-    changes.push(...applyConfigCredentials(doc, configCreds, mode))
+    if (CONFIG_CREDS) changes.push(...applyConfigCredentials(doc, configCreds, mode))
     if (changes.length) data = `${JSON.stringify(doc, null, 2)}\n` // as OpenClaw writes it
   }
   if (source.seed) {

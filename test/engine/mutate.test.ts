@@ -2,7 +2,7 @@
 // applied as the API server applies it, turns the input into exactly the mutated pod.
 import t from 'tap'
 import type { V1EnvVar } from '@kubernetes/client-node'
-import { SYNC_SCRIPT, SYNC_SCRIPT_IMAGE_JSON5 } from '../../src/build-info.generated.ts'
+import { SYNC_SCRIPT_IMAGE_JSON5, SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS, SYNC_SCRIPT_NO_CREDENTIALS } from '../../src/build-info.generated.ts'
 import { mutatePod, syncRestartWarning, ANNOTATIONS } from '../../src/engine/index.ts'
 import type { Container, EngineResult, Pod } from '../../src/engine/types.ts'
 import type { EngineSettings } from '../../src/settings.ts'
@@ -61,7 +61,7 @@ t.test("the chart's pod", async (t) => {
   t.equal(result.pod.spec?.initContainers?.[1], init, 'injected last')
   t.equal(result.pod.spec?.initContainers?.[0]?.name, 'init-skills', "the chart's own init container runs before it")
   t.same(init.command?.slice(0, 2), ['node', '-e'])
-  t.equal(init.command?.[2], SYNC_SCRIPT_IMAGE_JSON5, "runs the embedded sync script, the form that reads JSON5 with the OpenClaw image's json5")
+  t.equal(init.command?.[2], SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS, "runs the embedded sync script, the form that reads JSON5 with the OpenClaw image's json5, without the credentials annotation's code")
   t.equal(init.image, 'ghcr.io/openclaw/openclaw:2026.9.6')
   t.equal(init.imagePullPolicy, 'IfNotPresent')
   t.same(env(init, 'OPENCLAW_GATEWAY_TOKEN'), {
@@ -267,7 +267,7 @@ t.test("the chart's legacy token sync", async (t) => {
   t.ok(notice!.length <= 120, 'and fits an admission warning')
   t.match(replaced.decision.reasons.join('\n'), /replaces the Helm chart's token-sync init container init-config in place \(setting legacy: replace\)/, 'explain says why')
   t.same(replaced.pod.spec?.initContainers?.map((c) => c.name), ['init-config', 'init-skills'])
-  t.equal(initOf(replaced).command?.[2], SYNC_SCRIPT_IMAGE_JSON5)
+  t.equal(initOf(replaced).command?.[2], SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS)
   t.ok(replaced.patch.some((op) => op.op === 'replace' && op.path === '/spec/initContainers/0'), 'the legacy container is swapped in place')
 })
 
@@ -373,7 +373,7 @@ t.test('the gateway container: annotation, image, then name', async (t) => {
   t.match(run(annotated).decision.reasons.at(-1), /names container "nope", which the pod does not have/)
   const byName = edit((_, gateway) => (gateway.image = 'registry.example.com/custom:1'))
   t.equal(run(byName).summary?.gatewayContainer, 'main', 'label picks the pod, the name picks the gateway')
-  t.equal(initOf(run(byName)).command?.[2], SYNC_SCRIPT, 'an image not known to be OpenClaw\'s: the form with the built-in JSON5 reader')
+  t.equal(initOf(run(byName)).command?.[2], SYNC_SCRIPT_NO_CREDENTIALS, 'an image not known to be OpenClaw\'s: the form with the built-in JSON5 reader')
 })
 
 t.test('mode, image and pull policy overrides', async (t) => {
@@ -382,15 +382,15 @@ t.test('mode, image and pull policy overrides', async (t) => {
   t.equal(env(init, 'OPENCLAW_INJECTOR_MODE')?.value, 'ref')
   t.equal(init.image, 'node:24-slim')
   t.notOk(init.imagePullPolicy, "another image does not inherit the gateway's pull policy")
-  t.equal(init.command?.[2], SYNC_SCRIPT, 'another image may have no json5: the form with the built-in JSON5 reader')
+  t.equal(init.command?.[2], SYNC_SCRIPT_NO_CREDENTIALS, 'another image may have no json5: the form with the built-in JSON5 reader')
   const bad = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.mode]: 'plaintext' })))
   t.equal(env(initOf(bad), 'OPENCLAW_INJECTOR_MODE')?.value, 'auto')
   t.match(bad.decision.warnings.join('\n'), /expected auto, sync or ref, so auto is used/)
   const fromSettings = run(chartPod(), engineSettings({ syncImage: 'mirror/openclaw:1', syncImagePullPolicy: 'Always', mode: 'ref' }))
   t.match(initOf(fromSettings), { image: 'mirror/openclaw:1', imagePullPolicy: 'Always' })
-  t.equal(initOf(fromSettings).command?.[2], SYNC_SCRIPT, 'not an OpenClaw image by the pattern: the built-in JSON5 reader comes along')
+  t.equal(initOf(fromSettings).command?.[2], SYNC_SCRIPT_NO_CREDENTIALS, 'not an OpenClaw image by the pattern: the built-in JSON5 reader comes along')
   const official = run(chartPod(), engineSettings({ syncImage: 'registry.example.com/openclaw/openclaw:2026.9.6' }))
-  t.equal(initOf(official).command?.[2], SYNC_SCRIPT_IMAGE_JSON5, 'an OpenClaw image as sync image: its json5 reads the file')
+  t.equal(initOf(official).command?.[2], SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS, 'an OpenClaw image as sync image: its json5 reads the file')
 })
 
 // Found on kind (test/e2e/kind, scenario 5): after a rotation, a gateway container that restarts
@@ -512,6 +512,7 @@ t.test('annotation openclaw.ai/credentials: each entry checked against the crede
   ], 'KEY defaults to the last segment; `*` matches an account name; a name the pod uses gets _2; hooks.token takes a ${VAR} string')
   for (const name of names) t.match(name, /^[A-Z][A-Z0-9_]{0,127}$/, `${name} is a valid OpenClaw env id`)
   const init = initOf(result)
+  t.equal(init.command?.[2], SYNC_SCRIPT_IMAGE_JSON5, 'a pod with credentials gets the form with their code')
   t.same(env(init, names[0]!), { name: names[0]!, valueFrom: { secretKeyRef: { name: 'telegram-bot', key: 'token' } } }, 'not optional: a missing Secret or key stops the pod visibly')
   t.equal(env(init, 'OPENCLAW_INJECTOR_CREDENTIALS')?.value, [
     `ref channels.telegram.botToken ${names[0]}`, `ref models.providers.openai.apiKey ${names[1]}`, `ref channels.telegram.accounts.ops-bot.botToken ${names[2]}`, `template hooks.token ${names[3]}`,

@@ -7,5 +7,8 @@ import { fileURLToPath } from 'node:url'
 export const SYNC_SCRIPT_FILE = fileURLToPath(new URL('../../dist/sync/sync-config.cjs', import.meta.url))
 /** Without it, reading JSON5 with the image's own json5: for OpenClaw's image (SYNC_SCRIPT_IMAGE_JSON5). */
 export const SYNC_SCRIPT_IMAGE_JSON5_FILE = fileURLToPath(new URL('../../dist/sync/sync-config.image-json5.cjs', import.meta.url))
-/** The readable source both are made from. */
+/** The forms without the code for annotation openclaw.ai/credentials (the two above otherwise). */
+export const SYNC_SCRIPT_NO_CREDENTIALS_FILE = fileURLToPath(new URL('../../dist/sync/sync-config.no-credentials.cjs', import.meta.url))
+export const SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS_FILE = fileURLToPath(new URL('../../dist/sync/sync-config.image-json5.no-credentials.cjs', import.meta.url))
+/** The readable source all are made from. */
 export const SYNC_SCRIPT_SOURCE = fileURLToPath(new URL('../../src/sync/sync-config.cjs', import.meta.url))

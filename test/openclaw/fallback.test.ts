@@ -23,7 +23,7 @@ const STALE: Scenario = {
 t.test(`auto on openclaw ${OPENCLAW_BEFORE_REFS}: sync, and the gateway takes the rotated token`, async (t) => {
   const p = await prepare(t, STALE, 'auto', { inject: true, version: OPENCLAW_BEFORE_REFS })
   if (p.init?.code !== 0) return
-  t.match(p.init.stdout, new RegExp(`mode auto: sync, since OpenClaw ${OPENCLAW_BEFORE_REFS.replace(/\./g, '\\.')} in .* is older than 2026\\.3\\.7`), 'the script read the version and says why it chose sync')
+  t.match(p.init.stdout, new RegExp(`mode auto: sync: OpenClaw ${OPENCLAW_BEFORE_REFS.replace(/\./g, '\\.')} in `), 'the script read the version and says why it chose sync')
   const after = readVolumeConfig(p)
   t.ok(after?.text.includes(p.creds.current) && !after.text.includes('"source"'), 'the file holds the current token as plaintext, no SecretRef')
   const gw = await gateway(t, p)

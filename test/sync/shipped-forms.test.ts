@@ -12,8 +12,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { createRequire } from 'node:module'
-import { SYNC_SCRIPT, SYNC_SCRIPT_IMAGE_JSON5, SYNC_SCRIPT_SHA256, VERSION } from '../../src/build-info.generated.ts'
-import { SYNC_SCRIPT_FILE, SYNC_SCRIPT_IMAGE_JSON5_FILE, SYNC_SCRIPT_SOURCE } from '../helpers/sync-script.ts'
+import { SYNC_SCRIPT, SYNC_SCRIPT_IMAGE_JSON5, SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS, SYNC_SCRIPT_NO_CREDENTIALS, SYNC_SCRIPT_SHA256, VERSION } from '../../src/build-info.generated.ts'
+import { SYNC_SCRIPT_FILE, SYNC_SCRIPT_IMAGE_JSON5_FILE, SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS_FILE, SYNC_SCRIPT_NO_CREDENTIALS_FILE, SYNC_SCRIPT_SOURCE } from '../helpers/sync-script.ts'
 
 const REPO = path.resolve(path.dirname(SYNC_SCRIPT_SOURCE), '../..')
 const TOKEN = 'Xb8mQ2vLr6TzK4Np'
@@ -38,9 +38,12 @@ function tempDir(t: Test): string {
 t.test('each form is the embedded string, minified, with a first line naming its source', async (t) => {
   t.equal(fs.readFileSync(SYNC_SCRIPT_FILE, 'utf8'), SYNC_SCRIPT, 'dist/sync/sync-config.cjs is what the engine embeds')
   t.equal(fs.readFileSync(SYNC_SCRIPT_IMAGE_JSON5_FILE, 'utf8'), SYNC_SCRIPT_IMAGE_JSON5, 'and so is the form for OpenClaw images')
+  t.equal(fs.readFileSync(SYNC_SCRIPT_NO_CREDENTIALS_FILE, 'utf8'), SYNC_SCRIPT_NO_CREDENTIALS, 'and both forms without openclaw.ai/credentials')
+  t.equal(fs.readFileSync(SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS_FILE, 'utf8'), SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS)
   const source = fs.readFileSync(SYNC_SCRIPT_SOURCE, 'utf8')
   t.equal(createHash('sha256').update(source).digest('hex'), SYNC_SCRIPT_SHA256, 'built from the source in this tree (run npm run build)')
-  for (const [name, script] of [['SYNC_SCRIPT', SYNC_SCRIPT], ['SYNC_SCRIPT_IMAGE_JSON5', SYNC_SCRIPT_IMAGE_JSON5]] as const) {
+  const forms = [['SYNC_SCRIPT', SYNC_SCRIPT], ['SYNC_SCRIPT_IMAGE_JSON5', SYNC_SCRIPT_IMAGE_JSON5], ['SYNC_SCRIPT_NO_CREDENTIALS', SYNC_SCRIPT_NO_CREDENTIALS], ['SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS', SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS]] as const
+  for (const [name, script] of forms) {
     const first = script.slice(0, script.indexOf('\n'))
     t.match(first, new RegExp(`^// openclaw-injector ${VERSION.replace(/\./g, '\\.')}: src/sync/sync-config\\.cjs \\(sha256 ${SYNC_SCRIPT_SHA256.slice(0, 16)}\\) minified by esbuild \\d+\\.\\d+\\.\\d+`), `${name}: first line names source, digest and version`)
     t.ok(script.length < source.length * 0.6, `${name}: ${script.length} bytes against ${source.length} of source`)
@@ -53,6 +56,10 @@ t.test('each form is the embedded string, minified, with a first line naming its
   }
   t.ok(SYNC_SCRIPT_IMAGE_JSON5.length < SYNC_SCRIPT.length - 2000, 'the form for OpenClaw images leaves the JSON5 reader out')
   t.notOk(SYNC_SCRIPT_IMAGE_JSON5.includes('nested deeper than'), 'none of the reader\'s messages are in it')
+  for (const [lean, full] of [[SYNC_SCRIPT_NO_CREDENTIALS, SYNC_SCRIPT], [SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS, SYNC_SCRIPT_IMAGE_JSON5]] as const) {
+    t.ok(lean.length < full.length - 1000, `without the credentials annotation's code: ${lean.length} bytes against ${full.length}`)
+    t.notOk(lean.includes('would configure it anew'), 'none of its messages are in it')
+  }
   t.same(createRequire(import.meta.url)(SYNC_SCRIPT_IMAGE_JSON5_FILE), {}, 'nothing to require from it')
 })
 
@@ -89,4 +96,17 @@ t.test('without json5 in the image, the form for OpenClaw images reads plain JSO
   const full = run(t, SYNC_SCRIPT, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_INJECTOR_JSON5_FROM: empty })
   t.equal(full.status, 0, full.stderr)
   t.equal(fs.readFileSync(file, 'utf8'), json({ gateway: { auth: { token: TOKEN }, remote: { token: TOKEN } } }))
+})
+
+t.test('a form without the credentials code refuses a credentials list: exit 2, one line, nothing touched', async (t) => {
+  const dir = tempDir(t)
+  const file = path.join(dir, 'openclaw.json')
+  const before = json({ channels: { telegram: { botToken: OLD_TOKEN } } })
+  fs.writeFileSync(file, before, { mode: 0o600 })
+  for (const script of [SYNC_SCRIPT_NO_CREDENTIALS, SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS]) {
+    const r = run(t, script, { OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_CREDENTIALS: 'ref channels.telegram.botToken BOT', BOT: TOKEN, OPENCLAW_INJECTOR_JSON5_FROM: REPO })
+    t.equal(r.status, 2)
+    t.equal(r.stderr, 'openclaw-injector: error: OPENCLAW_INJECTOR_CREDENTIALS is set, but this form is built without it\n')
+  }
+  t.equal(fs.readFileSync(file, 'utf8'), before)
 })

@@ -141,7 +141,8 @@ export class PodFs {
    * The environment the kubelet gives `container`, as this machine needs it: the image's HOME,
    * envFrom and env with Secrets filled in (a missing optional key leaves the variable unset, as
    * it does in a pod), and every absolute path under a mount mapped into the temp root.
-   * OPENCLAW_INJECTOR_JSON5_FROM (the image's /app) becomes the installed release's prefix.
+   * OPENCLAW_INJECTOR_JSON5_FROM (the image's /app, which is OpenClaw's package) becomes the
+   * installed package's directory: its package.json and, up the tree, its json5.
    */
   containerEnv(container: V1Container, secrets: Secrets): Record<string, string> {
     const env: Record<string, string> = { HOME: path.join(this.root, IMAGE_HOME) }
@@ -173,7 +174,7 @@ export class PodFs {
     if (entry.valueFrom) throw new Error(`container ${container.name}: env ${entry.name} uses a valueFrom that is not modelled`)
     const value = entry.value ?? ''
     if (value.includes('$(')) throw new Error(`container ${container.name}: env ${entry.name} uses $(VAR) expansion, not modelled`)
-    if (entry.name === 'OPENCLAW_INJECTOR_JSON5_FROM' && value === IMAGE_WORKDIR) return this.oc.root
+    if (entry.name === 'OPENCLAW_INJECTOR_JSON5_FROM' && value === IMAGE_WORKDIR) return this.oc.packageDir
     return value.startsWith('/') ? this.map(container, value) : value
   }
 }
