@@ -290,7 +290,7 @@ t.test('bad flags: one line, exit 2; no cluster: one line, exit 1', async (t) =>
     [['-n', 'Bad_NS'], /--namespace "Bad_NS": not a valid namespace name/],
     [['--timeout', 'soon'], /--timeout "soon"/],
     [['--bogus'], /Unknown option '--bogus'/],
-    [['--mode', 'both'], /--mode: expected one of "sync", "ref", got "both"/],
+    [['--mode', 'both'], /--mode: expected one of "auto", "sync", "ref", got "both"/],
   ] as const) {
     const r = spawnSync(process.execPath, [CLI, 'check', ...args], { encoding: 'utf8' });
     t.equal(r.status, 2, args.join(' '));

@@ -110,7 +110,7 @@ t.test('a chart pod in an opted-in namespace is stored injected', async (t) => {
   // (reinvocation), so the ServiceAccount plugin mounts its token into our container too.
   t.same(got.volumeMounts.filter((m: any) => !m.name.startsWith('kube-api-access-')), want.volumeMounts,
     'init container volumeMounts as the engine built it (plus the ServiceAccount token mount)');
-  t.equal(got.env.find((e: any) => e.name === MARKER_ENV)?.value, 'sync', `${MARKER_ENV}=sync`);
+  t.equal(got.env.find((e: any) => e.name === MARKER_ENV)?.value, 'auto', `${MARKER_ENV}=auto, the default`);
   t.same(got.env.find((e: any) => e.name === 'OPENCLAW_GATEWAY_TOKEN')?.valueFrom?.secretKeyRef,
     { name: 'openclaw-gateway-token', key: 'OPENCLAW_GATEWAY_TOKEN', optional: true }, 'token from the gateway\'s envFrom Secret');
   t.same(stored.spec.initContainers.map((c: any) => c.name), ['init-skills', want.name], 'the chart\'s own init container is kept before ours');

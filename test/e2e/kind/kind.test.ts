@@ -8,7 +8,10 @@
 //      ready, the CLI in the pod and a client with the Secret's token are accepted; after a
 //      rotation and `rollout restart` the new token is and the old one is not; after a rotation
 //      and a restart of only the gateway container, what each mode accepts
-//   4. a hand-edited JSON5 config on the PVC survives, with its settings
+//   4. a hand-edited JSON5 config on the PVC survives, with its settings (mode auto, the
+//      default: ref on this OpenClaw)
+//   9. annotation openclaw.ai/credentials: a Telegram bot token and a model provider key from
+//      Secrets, no credential on the volume, OpenClaw's own `secrets audit` clean
 //   6. Pod Security `restricted`; a LimitRange and a ResourceQuota
 //   7. failurePolicy Fail, one webhook pod deleted while 30 OpenClaw pods are created; a drain
 //      held by the PodDisruptionBudget; the webhook's CPU, memory and admission latency
@@ -32,7 +35,8 @@ import { CommandError, eventually, prepareKind, repoRoot, startCluster, type Clu
 import { askGateway, currentPod, exec, injectedInit, newToken, readConfig, redactor, shown, verdict, type Acceptance } from './helpers/gateway.ts'
 import { apiserverLatency, formatLatency, formatUsage, peakUsage, webhookLatency, webhookUsage, WEBHOOK_NAMESPACE } from './helpers/measure.ts'
 import { helmScenario } from './scenarios/helm.ts'
-import { CONFIG_PATH, GATEWAY_PORT, idlePod, OPT_IN, OPT_OUT_LABELS, openclawDeployment, openclawObjects, probePod, seedConfigMap, stateObjects, tokenSecret, type SyncMode } from './helpers/objects.ts'
+import { CONFIG_PATH, GATEWAY_PORT, idlePod, OPT_IN, OPT_OUT_LABELS, openclawDeployment, openclawObjects, probePod, seedConfig, seedConfigMap, stateObjects, tokenSecret, type SyncMode } from './helpers/objects.ts'
+import { QUIET_CONFIG } from '../../openclaw/helpers/scenarios.ts'
 
 const manifestsDir = path.join(repoRoot, 'manifests')
 
@@ -289,15 +293,77 @@ if ('skip' in tools) {
     const pod = await currentPod(k, ns)
     t.equal(pod.metadata.annotations?.[ANNOTATIONS.status], 'injected', 'the gateway pod was injected')
     t.ok(pod.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'), 'the gateway started on the edited file and is Ready')
-    const r = await askGateway(k, ns, pod.metadata.name, { current: tokens["the Secret's token"], old: tokens['the stale token'] }, { fileAlone: true })
+    // No mode annotation: auto, which reads the stand-in's /app/package.json and picks ref.
+    const r = await askGateway(k, ns, pod.metadata.name, { current: tokens["the Secret's token"], old: tokens['the stale token'] }, { fileAlone: false })
     expectAccepts(t, r, redact, { current: "the Secret's token", old: 'the stale token from the file' })
     t.comment(`json5, first start: ${report(r)}`)
     const config = await readConfig(k, ns, pod.metadata.name)
     t.notOk(config.text.includes(tokens['the stale token']), 'the stale token is gone from the file')
+    t.notOk(config.text.includes(tokens["the Secret's token"]), 'auto (ref on this OpenClaw): no token on the volume')
+    t.same(config.value?.gateway?.auth?.token, { source: 'env', provider: 'default', id: 'OPENCLAW_GATEWAY_TOKEN' }, 'but an env SecretRef')
     t.equal(config.value?.agents?.defaults?.timeoutSeconds, 321, "the user's agents.defaults.timeoutSeconds is kept")
     t.equal(config.value?.session?.reset?.idleMinutes, 45, "the user's session.reset.idleMinutes is kept")
     t.same(config.value?.gateway?.controlUi?.allowedOrigins, ['https://claw.example.test'], "the user's gateway.controlUi.allowedOrigins is kept")
     t.equal(config.value?.gateway?.bind, 'lan', "the user's gateway.bind is kept")
+  }
+
+  // ---- 9: other credentials from Secrets (annotation openclaw.ai/credentials) ------------------
+
+  const credentialsStory = async (t: Test): Promise<void> => {
+    const k = cluster!
+    const ns = await optedIn(`e2e-credentials-${id}`)
+    const values = {
+      "the Secret's gateway token": newToken(), "the Secret's bot token": newToken(), "the Secret's provider key": newToken(),
+      'the stale gateway token': newToken(), 'the stale bot token': newToken(), 'the stale provider key': newToken(),
+    }
+    const redact = redactor(values)
+    // The seed as a chart's values carry it: every credential in plaintext. Telegram is skipped
+    // by OPENCLAW_SKIP_CHANNELS (quietEnv) and nothing calls the provider: the node needs no network.
+    const base = seedConfig() as { gateway: object }
+    const seed = {
+      ...base,
+      gateway: { ...base.gateway, auth: { mode: 'token', token: values['the stale gateway token'] } },
+      channels: { telegram: { enabled: true, botToken: values['the stale bot token'], dmPolicy: 'pairing' } },
+      models: { ...QUIET_CONFIG, providers: { openai: { baseUrl: 'https://api.openai.com/v1', apiKey: values['the stale provider key'], models: [] } } },
+    }
+    const secret = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: data })
+    const deployment = openclawDeployment(tools.openclawImage)
+    deployment.spec.template.metadata.annotations[ANNOTATIONS.credentials] = 'channels.telegram.botToken=telegram-bot/token\nmodels.providers.openai.apiKey=llm-keys/openai'
+    await apply(ns, [
+      tokenSecret(values["the Secret's gateway token"]),
+      secret('telegram-bot', { token: values["the Secret's bot token"] }),
+      secret('llm-keys', { openai: values["the Secret's provider key"] }),
+      ...stateObjects().filter((o) => o.kind !== 'ConfigMap'),
+      { ...seedConfigMap(), data: { 'openclaw.json': `${JSON.stringify(seed, null, 2)}\n` } },
+      deployment,
+    ])
+    await k.kubectl(['rollout', 'status', 'deployment/openclaw', '-n', ns, '--timeout=600s'], { timeoutMs: 660_000 })
+    const pod = await currentPod(k, ns)
+    t.equal(pod.metadata.annotations?.[ANNOTATIONS.status], 'injected', 'the pod was injected')
+    const main = pod.spec.containers.find((c: any) => c.name === 'main')
+    for (const [name, ref] of [['OPENCLAW_CRED_CHANNELS_TELEGRAM_BOT_TOKEN', { name: 'telegram-bot', key: 'token' }], ['OPENCLAW_CRED_MODELS_PROVIDERS_OPENAI_API_KEY', { name: 'llm-keys', key: 'openai' }]] as const) {
+      t.same(main.env.find((e: any) => e.name === name)?.valueFrom?.secretKeyRef, ref, `the gateway takes ${name} from Secret ${ref.name}, key ${ref.key}`)
+    }
+    const log = (await k.kubectl(['logs', '-n', ns, pod.metadata.name, '-c', injectedInit(pod).name])).stdout
+    t.notOk(Object.values(values).some((v) => log.includes(v)), 'the init container log holds no credential')
+    t.match(log, /mode auto: ref: OpenClaw \S+ in \/app/, 'auto chose ref and said why')
+    t.comment(`init container log: ${redact(log).trim()}`)
+    const config = await readConfig(k, ns, pod.metadata.name)
+    t.notOk(Object.values(values).some((v) => config.text.includes(v)), 'no credential, stale or current, on the volume')
+    t.same(config.value?.channels?.telegram?.botToken, { source: 'env', provider: 'default', id: 'OPENCLAW_CRED_CHANNELS_TELEGRAM_BOT_TOKEN' }, 'the bot token is an env SecretRef')
+    t.equal(config.value?.channels?.telegram?.dmPolicy, 'pairing', "the channel's other settings are kept")
+    const r = await askGateway(k, ns, pod.metadata.name, { current: values["the Secret's gateway token"], old: values['the stale gateway token'] }, { fileAlone: false })
+    expectAccepts(t, r, redact, { current: "the Secret's gateway token", old: 'the stale token from the seed' })
+    const audit = await exec(k, ns, pod.metadata.name, ['openclaw', 'secrets', 'audit', '--json'])
+    let report: any
+    try {
+      report = JSON.parse(audit.stdout.slice(audit.stdout.indexOf('{')))
+    } catch {
+      report = undefined
+    }
+    t.equal(report?.status, 'clean', "OpenClaw's own secrets audit in the gateway container: clean", { output: shown(audit, redact, 30) })
+    t.equal(report?.summary?.plaintextCount, 0, 'no plaintext in openclaw.json')
+    t.equal(report?.summary?.unresolvedRefCount, 0, "every reference resolved from the pod's env")
   }
 
   // ---- 6: Pod Security restricted; LimitRange and ResourceQuota --------------------------------
@@ -346,16 +412,17 @@ if ('skip' in tools) {
     t.comment(`quota used by the injected pod: ${JSON.stringify(used)}`)
   }
 
-  await scenario('scenarios 2-6, side by side in namespaces of their own', 'installed', async (t) => {
+  await scenario('scenarios 2-6 and 9, side by side in namespaces of their own', 'installed', async (t) => {
     const jobs = [
       t.test('sync mode: 2. gateway, 3. rotation, 5. container restart', (t) => gatewayStory(t, 'sync')),
       t.test('ref mode: 2. gateway, 3. rotation, 5. container restart', (t) => gatewayStory(t, 'ref')),
       t.test('4. a hand-edited JSON5 config on the PVC survives', json5Story),
+      t.test('9. openclaw.ai/credentials: a bot token and a provider key from Secrets, none on the volume', credentialsStory),
       t.test('6a. Pod Security restricted: the init container runs as the gateway\'s uid, read-only root', restrictedStory),
       t.test('6b. a namespace with a LimitRange and a ResourceQuota admits the injected pod', quotaStory),
     ]
     await Promise.all(jobs)
-  }, { jobs: 5 })
+  }, { jobs: 6 })
 
   // ---- 7: availability ------------------------------------------------------------------------
 
