@@ -405,6 +405,10 @@ export interface Audit {
  */
 export async function secretsAudit(p: Prepared): Promise<Audit> {
   const env = cleanEnv(p.oc, p.fs.containerEnv(p.gatewayContainer, p.secrets))
+  // The audit reads files only (docs/cli/secrets.md: a read-only scan); it needs the channel
+  // plugins loaded to know their credential paths, which QUIET_ENV turns off for the gateway.
+  delete env.OPENCLAW_DISABLE_BUNDLED_PLUGINS
+  delete env.OPENCLAW_SKIP_CHANNELS
   const r = await openclaw(p.oc, ['secrets', 'audit', '--json'], { env, cwd: path.join(p.fs.root, 'app'), timeoutMs: 180_000 })
   const start = r.stdout.indexOf('{')
   let report: Audit['report']
