@@ -10,7 +10,7 @@
 //      and a restart of only the gateway container, what each mode accepts
 //   4. a hand-edited JSON5 config on the PVC survives, with its settings (mode auto, the
 //      default: ref on this OpenClaw)
-//   9. annotation openclaw.ai/credentials: a Telegram bot token and a model provider key from
+//  10. annotation openclaw.ai/credentials: a Telegram bot token and a model provider key from
 //      Secrets, no credential on the volume, OpenClaw's own `secrets audit` clean
 //   6. Pod Security `restricted`; a LimitRange and a ResourceQuota
 //   7. failurePolicy Fail, one webhook pod deleted while 30 OpenClaw pods are created; a drain
@@ -307,7 +307,7 @@ if ('skip' in tools) {
     t.equal(config.value?.gateway?.bind, 'lan', "the user's gateway.bind is kept")
   }
 
-  // ---- 9: other credentials from Secrets (annotation openclaw.ai/credentials) ------------------
+  // ---- 10: other credentials from Secrets (annotation openclaw.ai/credentials) ------------------
 
   const credentialsStory = async (t: Test): Promise<void> => {
     const k = cluster!
@@ -412,12 +412,12 @@ if ('skip' in tools) {
     t.comment(`quota used by the injected pod: ${JSON.stringify(used)}`)
   }
 
-  await scenario('scenarios 2-6 and 9, side by side in namespaces of their own', 'installed', async (t) => {
+  await scenario('scenarios 2-6 and 10, side by side in namespaces of their own', 'installed', async (t) => {
     const jobs = [
       t.test('sync mode: 2. gateway, 3. rotation, 5. container restart', (t) => gatewayStory(t, 'sync')),
       t.test('ref mode: 2. gateway, 3. rotation, 5. container restart', (t) => gatewayStory(t, 'ref')),
       t.test('4. a hand-edited JSON5 config on the PVC survives', json5Story),
-      t.test('9. openclaw.ai/credentials: a bot token and a provider key from Secrets, none on the volume', credentialsStory),
+      t.test('10. openclaw.ai/credentials: a bot token and a provider key from Secrets, none on the volume', credentialsStory),
       t.test('6a. Pod Security restricted: the init container runs as the gateway\'s uid, read-only root', restrictedStory),
       t.test('6b. a namespace with a LimitRange and a ResourceQuota admits the injected pod', quotaStory),
     ]
