@@ -34,10 +34,12 @@ export interface ConfigCredentials {
   warnings: string[]
 }
 
-/** OpenClaw's rule for the id of an env SecretRef and for `${VAR}` names (docs/reference/secretref-credential-surface.md, "Notes"). */
-export const OPENCLAW_ENV_ID = /^[A-Z][A-Z0-9_]{0,127}$/
-/** Every env var the engine names for a credential starts so: whose it is, at a glance. */
-export const CREDENTIAL_ENV_PREFIX = 'OPENCLAW_CRED_'
+/**
+ * Every env var the engine names for a credential starts so: whose it is, at a glance. The rest
+ * keeps the name within OpenClaw's rule for env ids, `^[A-Z][A-Z0-9_]{0,127}$`
+ * (docs/reference/secretref-credential-surface.md, "Notes").
+ */
+const CREDENTIAL_ENV_PREFIX = 'OPENCLAW_CRED_'
 const SEGMENT = /^[A-Za-z0-9_-]+$/
 /** Names a JavaScript object inherits: never a key the script may walk into or write. */
 const UNSAFE_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor'])
