@@ -64,8 +64,14 @@ if ('skip' in tools) {
   }
 
   /** A namespace opted in as the docs say (`kubectl label namespace NAME openclaw.ai/token-sync=enabled`), plus extra labels. */
-  const optedIn = async (name: string, labels: string[] = []): Promise<string> => {
+  /**
+   * A namespace opted in as the docs say, deleted (without waiting) when test `owner` ends: the
+   * one node has 2 CPUs, and each injected pod requests its init container's CPU for as long
+   * as it exists, so a finished scenario must give its pods' requests back to the next ones.
+   */
+  const optedIn = async (owner: Test, name: string, labels: string[] = []): Promise<string> => {
     await cluster!.kubectl(['create', 'namespace', name])
+    owner.teardown(() => cluster!.kubectl(['delete', 'namespace', name, '--wait=false']).then(() => undefined, () => undefined))
     await cluster!.kubectl(['label', 'namespace', name, OPT_IN, ...labels])
     return name
   }
@@ -130,7 +136,7 @@ if ('skip' in tools) {
     webhookName = mwc.metadata.name
     // A namespace labelled as the docs say: the API server now sends its OpenClaw pods to the
     // webhook. The webhook may be rolled out before the API server reaches it: dry-run until then.
-    const probeNs = await optedIn(`e2e-install-${id}`)
+    const probeNs = await optedIn(t, `e2e-install-${id}`)
     let injected = ''
     await eventually('the webhook to inject a dry-run pod', 180_000, async () => {
       const out = await k.kubectl(['create', '--dry-run=server', '-o', 'json', '-n', probeNs, '-f', '-'], { input: JSON.stringify(probePod(tools.openclawImage)) })
@@ -138,7 +144,6 @@ if ('skip' in tools) {
       return injected === 'injected'
     })
     t.equal(injected, 'injected', `a server-side dry run in namespace ${probeNs} (labelled ${OPT_IN}) comes back injected`)
-    await k.kubectl(['delete', 'namespace', probeNs, '--wait=false'])
   }, { gate: 'installed' })
 
   // ---- 2, 3, 5: the real gateway, per mode ----------------------------------------------------
@@ -155,7 +160,7 @@ if ('skip' in tools) {
 
   const gatewayStory = async (t: Test, mode: SyncMode): Promise<void> => {
     const k = cluster!
-    const ns = await optedIn(`e2e-${mode}-${id}`)
+    const ns = await optedIn(t, `e2e-${mode}-${id}`)
     const tokens = { 'first token': newToken(), 'second token': newToken(), 'third token': newToken(), 'a never-issued token': newToken() }
     const redact = redactor(tokens)
     const fileAlone = mode === 'sync'
@@ -253,7 +258,7 @@ if ('skip' in tools) {
 
   const json5Story = async (t: Test): Promise<void> => {
     const k = cluster!
-    const ns = await optedIn(`e2e-json5-${id}`)
+    const ns = await optedIn(t, `e2e-json5-${id}`)
     const tokens = { 'the stale token': newToken(), "the Secret's token": newToken() }
     const redact = redactor(tokens)
     await apply(ns, [tokenSecret(tokens["the Secret's token"]), ...stateObjects()])
@@ -304,7 +309,7 @@ if ('skip' in tools) {
 
   const restrictedStory = async (t: Test): Promise<void> => {
     const k = cluster!
-    const ns = await optedIn(`e2e-restricted-${id}`, ['pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/enforce-version=latest'])
+    const ns = await optedIn(t, `e2e-restricted-${id}`, ['pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/enforce-version=latest'])
     await apply(ns, [tokenSecret(newToken()), seedConfigMap()])
     // kubectl create, not a Deployment: a refusal by Pod Security would fail this very call.
     const created = await k.kubectl(['create', '-n', ns, '-f', '-'], { input: JSON.stringify(idlePod('restricted', tools.openclawImage, { seed: true })) })
@@ -324,7 +329,7 @@ if ('skip' in tools) {
 
   const quotaStory = async (t: Test): Promise<void> => {
     const k = cluster!
-    const ns = await optedIn(`e2e-quota-${id}`)
+    const ns = await optedIn(t, `e2e-quota-${id}`)
     await apply(ns, [
       tokenSecret(newToken()),
       seedConfigMap(),
@@ -361,7 +366,7 @@ if ('skip' in tools) {
 
   await scenario('7. failurePolicy Fail: one webhook pod deleted while 30 OpenClaw pods are created', 'installed', async (t) => {
     const k = cluster!
-    const ns = await optedIn(`e2e-avail-${id}`)
+    const ns = await optedIn(t, `e2e-avail-${id}`)
     await apply(ns, [tokenSecret(newToken())])
     // the overlay patch docs/cluster-admin.md gives, applied to the live object
     await k.kubectl(['patch', 'mutatingwebhookconfiguration', webhookName, '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/webhooks/0/failurePolicy', value: 'Fail' }])])
@@ -371,6 +376,10 @@ if ('skip' in tools) {
     const webhookPods = (await k.getJson(['get', 'pods', '-n', WEBHOOK_NAMESPACE, '-l', 'app.kubernetes.io/component=webhook'])).items
     const victim = webhookPods[0].metadata.name
     const names = Array.from({ length: 30 }, (_, i) => `claw-${String(i).padStart(2, '0')}`)
+    // The injected init container requests 50m CPU by default; 30 of them (1.5 CPU) beside the
+    // control plane do not fit on a 2-CPU node, so these pods ask for 5m with the documented
+    // per-pod annotation, as an admin packing many small gateways on a node would.
+    const small = { annotations: { [ANNOTATIONS.syncCpuRequest]: '5m' } }
     const failures: string[] = []
     const createAll = async (): Promise<void> => {
       let next = 0
@@ -384,7 +393,7 @@ if ('skip' in tools) {
             await k.kubectl(['delete', 'pod', victim, '-n', WEBHOOK_NAMESPACE, '--wait=false'])
           }
           try {
-            await k.kubectl(['create', '-n', ns, '-f', '-'], { input: JSON.stringify(idlePod(name, tools.openclawImage)) })
+            await k.kubectl(['create', '-n', ns, '-f', '-'], { input: JSON.stringify(idlePod(name, tools.openclawImage, small)) })
           } catch (err) {
             failures.push(`${name}: ${(err as Error).message.split('\n').slice(-2).join(' ')}`)
           }
@@ -450,7 +459,7 @@ if ('skip' in tools) {
     const left = (await k.kubectl(['get', 'mutatingwebhookconfigurations,validatingwebhookconfigurations,clusterroles,clusterrolebindings,namespaces', '-l', 'app.kubernetes.io/part-of=openclaw-injector', '-o', 'name'])).stdout.trim()
     t.equal(left, '', 'no cluster-scoped object labelled app.kubernetes.io/part-of=openclaw-injector is left')
     // Still labelled: only the webhook configuration's absence decides.
-    const after = await optedIn(`e2e-after-${id}`)
+    const after = await optedIn(t, `e2e-after-${id}`)
     await k.kubectl(['create', '-n', after, '-f', '-'], { input: JSON.stringify(idlePod('after-uninstall', tools.openclawImage)) })
     await k.kubectl(['wait', '--for=condition=Ready', 'pod/after-uninstall', '-n', after, '--timeout=300s'])
     const pod = await podOf(after, 'after-uninstall')
