@@ -357,7 +357,7 @@ t.test('reinvocation: a pod whose injected container another webhook removed get
   t.ok(appender.calls.some((c) => c.patched), 'the other webhook removed our container');
   t.ok(isInjected(stored), 'stored injected all the same');
   t.equal(injectedContainers(stored).length, 1, 'exactly one injected container');
-  t.same(stored.spec.initContainers.map((c: any) => c.name), [injectedContainers(stored)[0]!.name, 'init-skills'], 'ours first again, then the chart\'s');
+  t.same(stored.spec.initContainers.map((c: any) => c.name), ['init-skills', injectedContainers(stored)[0]!.name], 'the chart\'s own first, then ours again, after it');
   // Our annotation was still on the pod; the matchCondition looks at the container, so the
   // reinvocation was sent and the engine injected again.
   t.equal(await env!.admissions({ decision: 'inject' }), injectedBefore + 2, 'injected, then injected again on reinvocation');

@@ -6,15 +6,31 @@ export interface UntilOptions {
   timeoutMs?: number
   /** Default 25 ms. */
   intervalMs?: number
+  /**
+   * Keep polling when `check` throws (a cluster object not there yet, a command failing while
+   * a component restarts); the last error is named in the timeout message. Default false: the
+   * error ends the wait at once.
+   */
+  retryOnError?: boolean
 }
 
-/** Polls `check` until it is true; throws "timed out waiting for <what>" past the deadline. */
+/**
+ * Polls `check` until it is true; throws "timed out waiting for <what> (<ms> ms)" past the
+ * deadline, with the last error `check` threw when `retryOnError` is set.
+ */
 export async function until(what: string, check: () => boolean | Promise<boolean>, options: UntilOptions = {}): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 5_000
   const intervalMs = options.intervalMs ?? 25
   const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${timeoutMs} ms)`)
+  let last = ''
+  for (;;) {
+    try {
+      if (await check()) return
+    } catch (err) {
+      if (!options.retryOnError) throw err
+      last = (err as Error).message.split('\n').slice(0, 3).join(' ')
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${timeoutMs} ms)${last ? `; last error: ${last}` : ''}`)
     await new Promise((r) => setTimeout(r, intervalMs))
   }
 }

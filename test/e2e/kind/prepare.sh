@@ -87,8 +87,10 @@ start_docker() {
     bc_log "Docker: installed in $((SECONDS - t))s"
   fi
   bc_log "Docker: starting dockerd (log: $kcache/dockerd.log) ..."
-  # Its own session, so it outlives this script and no signal to the caller reaches it.
-  setsid dockerd >"$kcache/dockerd.log" 2>&1 < /dev/null &
+  # Its own session, so it outlives this script and no signal to the caller reaches it; without
+  # the prepare lock's fd 9, which it would otherwise hold for its whole life (the next
+  # prepare.sh would then wait for the lock forever).
+  setsid dockerd >"$kcache/dockerd.log" 2>&1 < /dev/null 9>&- &
   echo $! >"$kcache/dockerd.pid"
   local i
   for ((i = 0; i < 60; i++)); do

@@ -14,6 +14,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { spawnTied } from '../../../helpers/processes.ts'
+import { until } from '../../../helpers/wait.ts'
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..')
 const PREPARE = path.join(repoRoot, 'test', 'e2e', 'kind', 'prepare.sh')
@@ -200,17 +201,10 @@ export async function startCluster(tools: KindTools): Promise<Cluster> {
   return cluster
 }
 
-/** Polls `check` every 2 s until it returns true; the last error is in the timeout message. */
-export async function eventually(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  let last = ''
-  for (;;) {
-    try {
-      if (await check()) return
-    } catch (err) {
-      last = (err as Error).message.split('\n').slice(0, 3).join(' ')
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${last})` : ''}`)
-    await new Promise((resolve) => setTimeout(resolve, 2_000))
-  }
+/**
+ * Polls `check` every 2 s until it is true, through errors (objects not there yet, a
+ * component restarting), for at most `timeoutMs`; test/helpers/wait.ts's `until`.
+ */
+export function eventually(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  return until(what, check, { timeoutMs, intervalMs: 2_000, retryOnError: true })
 }

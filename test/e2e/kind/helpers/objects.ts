@@ -119,6 +119,8 @@ export interface IdlePodOptions {
   mode?: SyncMode
   /** Labels besides the OpenClaw ones, e.g. openclaw.ai/token-sync=disabled for a helper pod. */
   labels?: Record<string, string>
+  /** Annotations besides the mode's, e.g. openclaw.ai/sync-cpu-request. */
+  annotations?: Record<string, string>
   /** Resources of `main`; none by default (a LimitRange may fill them in). */
   resources?: Record<string, unknown>
   /** Mount this PVC at the state dir instead of an emptyDir. */
@@ -145,7 +147,7 @@ export function idlePod(name: string, gatewayImage: string, options: IdlePodOpti
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, labels: { ...OPENCLAW_LABELS, ...options.labels }, annotations: modeAnnotations(options.mode) },
+    metadata: { name, labels: { ...OPENCLAW_LABELS, ...options.labels }, annotations: { ...modeAnnotations(options.mode), ...options.annotations } },
     spec: {
       securityContext: POD_SECURITY,
       terminationGracePeriodSeconds: 2,

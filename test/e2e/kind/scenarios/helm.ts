@@ -89,10 +89,14 @@ export async function helmScenario(t: Test, cluster: Cluster, tools: KindTools, 
     t.equal(secretAfter.metadata.uid, secretBefore.metadata.uid, 'the serving Secret is the same object')
     t.equal(secretAfter.data['tls.crt'], secretBefore.data['tls.crt'], 'the serving certificate is unchanged')
     t.equal(await caBundle(cluster), bundleBefore, 'the caBundle is unchanged')
-    await eventually('a dry-run pod to come back injected after the upgrade', 180_000, () => injectedOnDryRun(cluster, ns, tools.openclawImage))
-    const out = await cluster.kubectl(['create', '--dry-run=server', '-o', 'json', '-n', ns, '-f', '-'], { input: JSON.stringify(probePod(tools.openclawImage)) })
-    const init = (JSON.parse(out.stdout).spec.initContainers ?? []).find((c: any) => (c.env ?? []).some((e: any) => e.name === 'OPENCLAW_INJECTOR_MODE'))
-    t.equal(init?.env?.find((e: any) => e.name === 'OPENCLAW_INJECTOR_MODE')?.value, 'ref', 'the upgraded engine setting reaches the injected container')
+    // Until the Service's endpoints drop the old replicas, a review may still reach one of them.
+    const injectedMode = async (): Promise<string | undefined> => {
+      const out = await cluster.kubectl(['create', '--dry-run=server', '-o', 'json', '-n', ns, '-f', '-'], { input: JSON.stringify(probePod(tools.openclawImage)) })
+      const init = (JSON.parse(out.stdout).spec.initContainers ?? []).find((c: any) => (c.env ?? []).some((e: any) => e.name === 'OPENCLAW_INJECTOR_MODE'))
+      return init?.env?.find((e: any) => e.name === 'OPENCLAW_INJECTOR_MODE')?.value
+    }
+    await eventually('the upgraded webhook to answer', 180_000, async () => (await injectedMode()) === 'ref').catch(() => undefined)
+    t.equal(await injectedMode(), 'ref', 'the upgraded engine setting reaches the injected container')
   })
 
   await t.test('check: healthy, then each broken installation with its fix', async (t) => {
