@@ -152,6 +152,20 @@ t.test('explain: text and json', async (t) => {
   ])
 })
 
+t.test('explain lists each credential of openclaw.ai/credentials: path, Secret and key, env var, form written', async (t) => {
+  const pod = chartPod()
+  pod.metadata = { ...pod.metadata, name: 'p', annotations: { 'openclaw.ai/credentials': 'channels.telegram.botToken=telegram-bot/token, hooks.token=hooks, nope.path=x' } }
+  const file = path.join(t.testdir(), 'pod.json')
+  writeFileSync(file, JSON.stringify(pod))
+  const text = run(['explain', '-f', file])
+  t.equal(text.code, 0, text.stderr)
+  t.match(text.stdout, '  credential channels.telegram.botToken: Secret telegram-bot, key token, env OPENCLAW_CRED_CHANNELS_TELEGRAM_BOT_TOKEN, written as {"source":"env","provider":"default","id":"OPENCLAW_CRED_CHANNELS_TELEGRAM_BOT_TOKEN"} (the "${VAR}" string where sync is chosen)\n')
+  t.match(text.stdout, '  credential hooks.token: Secret hooks, key token, env OPENCLAW_CRED_HOOKS_TOKEN, written as "${OPENCLAW_CRED_HOOKS_TOKEN}" (takes no SecretRef)\n')
+  t.match(text.stdout, /warning: annotation openclaw.ai\/credentials: "nope.path=x" is not a credential path of OpenClaw 2026.9.6/)
+  const json = JSON.parse(run(['explain', '-f', file, '-o', 'json']).stdout)
+  t.same(json[0].added.credentials.map((c: { path: string; form: string }) => [c.path, c.form]), [['channels.telegram.botToken', 'ref'], ['hooks.token', 'template']])
+})
+
 t.test('literal tokens stay out of explain and warnings', async (t) => {
   const token = 'tok-' + Math.random().toString(36).slice(2)
   const pod = chartPod()
