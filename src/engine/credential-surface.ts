@@ -7,7 +7,7 @@
 // targets" (the same 116 paths as the `openclaw.json` entries of
 // docs/reference/secretref-user-supplied-credentials-matrix.json). The SQLite auth-profile targets
 // of that list (`profiles.*.keyRef`, `profiles.*.tokenRef`) are not in openclaw.json and are left out.
-// test/openclaw/surface.test.ts compares this table with the installed release's page.
+// test/openclaw/facts.test.ts compares this table with the installed release's page.
 // `*` stands for one segment: an account, provider, persona, header, route or plugin-defined name.
 
 /** The OpenClaw release this table was taken from. */
