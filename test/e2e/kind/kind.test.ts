@@ -502,7 +502,7 @@ if ('skip' in tools) {
     try {
       let held = ''
       try {
-        await k.kubectl(['drain', node, '--pod-selector=app.kubernetes.io/name=openclaw-injector,app.kubernetes.io/component=webhook', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=40s'], { timeoutMs: 90_000 })
+        await k.kubectl(['drain', node, '--pod-selector=app.kubernetes.io/name=openclaw-injector,app.kubernetes.io/component=webhook', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=20s'], { timeoutMs: 90_000 })
       } catch (err) {
         held = err instanceof CommandError ? err.stderr : String(err)
       }
