@@ -19,6 +19,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import jsonpatch from 'fast-json-patch'
 import { mutatePod } from '../src/engine/index.ts'
+import { MARKER_ENV } from '../src/engine/init-container.ts'
 import { defaultSettings } from '../src/settings.ts'
 import { servingCertificates, writePair } from '../test/helpers/tls.ts'
 import { cpuMicros, deploymentNodeOptions, findWrk, median, post, ROOT, rssMiB, runWrk, startBare, startGoPeer, startWebhook, stop, buildGoPeer, type Started } from './servers.ts'
@@ -63,8 +64,10 @@ const result = mutatePod(structuredClone(review.request.object), defaultSettings
 if (result.decision.action !== 'inject' || result.summary === undefined) throw new Error('the engine does not inject the benchmark pod')
 const gateway = result.pod.spec!.containers.find((c) => c.name === result.summary!.gatewayContainer)!
 const mutationFile = path.join(dir, 'mutation.json')
+const initIndex = result.pod.spec!.initContainers!.findIndex((c) => (c.env ?? []).some((e) => e.name === MARKER_ENV))
 writeFileSync(mutationFile, JSON.stringify({
-  initContainer: result.pod.spec!.initContainers![0],
+  initContainer: result.pod.spec!.initContainers![initIndex],
+  initIndex,
   gateway: gateway.name,
   gatewayEnv: (gateway.env ?? []).filter((e) => result.summary!.gatewayEnvAdded.includes(e.name)),
   annotations: Object.fromEntries(Object.entries(result.pod.metadata!.annotations!).filter(([k]) => k.startsWith('openclaw.ai/token-sync-'))),

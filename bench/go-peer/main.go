@@ -2,7 +2,8 @@
 // controller-runtime's webhook package. It decodes the pod with the admission decoder,
 // applies the same mutation openclaw-injector makes for the benchmark's review (read at
 // start from -mutation, which the benchmark writes from openclaw-injector's own result:
-// the init container first, the gateway's extra env, the annotations), marshals the pod
+// the init container at the place the engine put it, the gateway's extra env, the
+// annotations), marshals the pod
 // and answers with admission.PatchResponseFromRaw, controller-runtime's usual patch helper.
 // The benchmark checks that its patch turns the pod into the same pod as ours.
 package main
@@ -27,6 +28,7 @@ import (
 // mutation is what openclaw-injector adds to the benchmark's pod.
 type mutation struct {
 	InitContainer corev1.Container  `json:"initContainer"`
+	InitIndex     int               `json:"initIndex"`
 	Gateway       string            `json:"gateway"`
 	GatewayEnv    []corev1.EnvVar   `json:"gatewayEnv"`
 	Annotations   map[string]string `json:"annotations"`
@@ -43,7 +45,11 @@ func (m *mutator) Handle(_ context.Context, req admission.Request) admission.Res
 		return admission.Errored(http.StatusBadRequest, err)
 	}
 	init := *m.mutation.InitContainer.DeepCopy()
-	pod.Spec.InitContainers = append([]corev1.Container{init}, pod.Spec.InitContainers...)
+	at := min(max(m.mutation.InitIndex, 0), len(pod.Spec.InitContainers))
+	inits := make([]corev1.Container, 0, len(pod.Spec.InitContainers)+1)
+	inits = append(inits, pod.Spec.InitContainers[:at]...)
+	inits = append(inits, init)
+	pod.Spec.InitContainers = append(inits, pod.Spec.InitContainers[at:]...)
 	for i := range pod.Spec.Containers {
 		if pod.Spec.Containers[i].Name == m.mutation.Gateway {
 			for _, env := range m.mutation.GatewayEnv {

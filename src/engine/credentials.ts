@@ -5,7 +5,7 @@ import type { V1EnvVar } from '@kubernetes/client-node'
 import { parseSecretRef } from '../settings.ts'
 import { envEntries, envValue } from './env.ts'
 import type { Container, Pod } from './types.ts'
-import { objectsOf } from './shape.ts'
+import { copyJson, objectsOf } from './shape.ts'
 
 export interface CredentialKind {
   /** `token` or `password`, for messages. */
@@ -47,7 +47,7 @@ export function resolveCredential(kind: CredentialKind, pod: Pod, gateway: Conta
 
   if (ownEnv !== undefined) {
     if (ownEnv.valueFrom !== undefined && ownEnv.valueFrom !== null) {
-      return { found: true, env: structuredClone(ownEnv), addToGateway: false, description: `${label} from container ${gateway.name}'s own ${envName} (${describeValueFrom(ownEnv)})`, warnings: [] }
+      return { found: true, env: copyJson(ownEnv), addToGateway: false, description: `${label} from container ${gateway.name}'s own ${envName} (${describeValueFrom(ownEnv)})`, warnings: [] }
     }
     const value = envValue(gateway, envName)
     if (value?.kind !== 'literal') {

@@ -1,7 +1,7 @@
 // What the engine can know about a container's environment before the pod runs.
 import type { V1EnvFromSource, V1EnvVar } from '@kubernetes/client-node'
 import type { Container } from './types.ts'
-import { listOf, objectsOf } from './shape.ts'
+import { copyJson, listOf, objectsOf } from './shape.ts'
 
 export type EnvValue =
   | { kind: 'literal'; value: string }
@@ -93,12 +93,12 @@ export function envSourcesFor(container: Container, names: Iterable<string>): En
     }
   }
   const env = entries.filter((e) => needed.has(e.name)).map((e) => {
-    const copy = structuredClone(e)
+    const copy = copyJson(e)
     const field = copy.valueFrom?.resourceFieldRef
     if (field !== undefined && field !== null && !field.containerName) field.containerName = container.name
     return copy
   })
   const defined = new Set(entries.map((e) => e.name))
   const fromEnvFrom = [...needed].some((name) => !defined.has(name) && envFromMayDefine(container, name))
-  return { env, envFrom: fromEnvFrom ? structuredClone(objectsOf(container.envFrom)) : [] }
+  return { env, envFrom: fromEnvFrom ? copyJson(objectsOf(container.envFrom)) : [] }
 }

@@ -17,7 +17,7 @@ import { resolveSeed } from './seed.ts'
 import { imageMatches } from './images.ts'
 import { containersOf, findGateway, selectPod } from './selection.ts'
 import type { Container, DecisionCode, EngineResult, InjectionSummary, Pod } from './types.ts'
-import { isRecord, listOf, objectsOf } from './shape.ts'
+import { copyJson, isRecord, listOf, objectsOf } from './shape.ts'
 
 export type { Decision, DecisionCode, EngineResult, InjectionSummary, Pod, PatchOperation } from './types.ts'
 export { ANNOTATIONS } from './annotations.ts'
@@ -95,7 +95,7 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
     // the script may write one. In sync mode the file carries the value, and a token in the
     // gateway's env stops a trusted-proxy gateway ("trusted-proxy and token auth are mutually
     // exclusive", OpenClaw 2026.9.6).
-    if (source.addToGateway && mode !== 'sync') gatewayEnv.push(structuredClone(source.env))
+    if (source.addToGateway && mode !== 'sync') gatewayEnv.push(copyJson(source.env))
   }
   if (credentials.length === 0 && configCredentials.credentials.length === 0) {
     warnings.push(`no source for OPENCLAW_GATEWAY_TOKEN or OPENCLAW_GATEWAY_PASSWORD found; the init container only ${seed.seed ? 'copies the seed config' : 'prepares the state directory'}; name a Secret with annotation ${ANNOTATIONS.tokenSecret}`)
@@ -169,7 +169,7 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
   const mutatedSpec = { ...pod.spec }
   const mutatedContainers = (pod.spec.containers as Container[]).map((c) => {
     if (c === gateway) {
-      return gatewayEnvAdded.length === 0 ? c : { ...c, env: [...listOf(c.env), ...gatewayEnvAdded.map((e) => structuredClone(e))] }
+      return gatewayEnvAdded.length === 0 ? c : { ...c, env: [...listOf(c.env), ...gatewayEnvAdded.map((e) => copyJson(e))] }
     }
     if (knownPath === undefined || state === undefined) return c
     if (c === null || typeof c !== 'object' || !imageMatches(c.image, settings.imagePattern)) return c
@@ -179,7 +179,7 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
     if (own !== undefined && !(own.kind === 'literal' && own.value === seen)) return c
     const added: V1EnvVar[] = own === undefined ? [{ name: 'OPENCLAW_CONFIG_PATH', value: seen }] : []
     if (own === undefined) wired.push(c.name)
-    for (const entry of referencedEnv) if (!hasEnv(c, entry.name)) added.push(structuredClone(entry))
+    for (const entry of referencedEnv) if (!hasEnv(c, entry.name)) added.push(copyJson(entry))
     if (added.length === 0) return c
     const names = added.map((e) => e.name).filter((n) => n !== 'OPENCLAW_CONFIG_PATH')
     if (names.length > 0) sidecarEnvAdded[c.name] = names

@@ -9,7 +9,7 @@ import type { SyncResources } from './resources.ts'
 import { SEED_MOUNT_PATH, type Seed } from './seed.ts'
 import type { StateMount } from './paths.ts'
 import type { Container } from './types.ts'
-import { listOf } from './shape.ts'
+import { copyJson, listOf } from './shape.ts'
 import { imageMatches } from './images.ts'
 
 /** Present in every init container the engine made; how it recognises its own work. */
@@ -74,7 +74,7 @@ export function buildInitContainer(spec: InitContainerSpec): Container {
   // sizes). An entry without a value is the empty string, and env wins over envFrom; written as
   // the API server stores it (it drops an empty value).
   if (spec.envSources.envFrom.length > 0) env.push({ name: 'NODE_OPTIONS' })
-  for (const entry of [...spec.credentials.map((e) => structuredClone(e)), ...spec.configCredentials.map(credentialEnv), ...spec.envSources.env]) {
+  for (const entry of [...spec.credentials.map((e) => copyJson(e)), ...spec.configCredentials.map(credentialEnv), ...spec.envSources.env]) {
     if (!env.some((e) => e.name === entry.name)) env.push(entry)
   }
 
@@ -93,7 +93,7 @@ export function buildInitContainer(spec: InitContainerSpec): Container {
     env,
     ...(spec.envSources.envFrom.length > 0 ? { envFrom: spec.envSources.envFrom } : {}),
     volumeMounts,
-    resources: structuredClone(spec.resources),
+    resources: copyJson(spec.resources),
     securityContext: securityContext(spec.identity),
     terminationMessagePolicy: 'FallbackToLogsOnError',
   }
