@@ -19,7 +19,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import jsonpatch from 'fast-json-patch'
 import { mutatePod } from '../src/engine/index.ts'
-import { MARKER_ENV } from '../src/engine/init-container.ts'
+import { isInjectedContainer } from '../src/engine/init-container.ts'
 import { defaultSettings } from '../src/settings.ts'
 import { servingCertificates, writePair } from '../test/helpers/tls.ts'
 import { cpuMicros, deploymentNodeOptions, findWrk, median, post, ROOT, rssMiB, runWrk, startBare, startGoPeer, startWebhook, stop, buildGoPeer, type Started } from './servers.ts'
@@ -64,7 +64,7 @@ const result = mutatePod(structuredClone(review.request.object), defaultSettings
 if (result.decision.action !== 'inject' || result.summary === undefined) throw new Error('the engine does not inject the benchmark pod')
 const gateway = result.pod.spec!.containers.find((c) => c.name === result.summary!.gatewayContainer)!
 const mutationFile = path.join(dir, 'mutation.json')
-const initIndex = result.pod.spec!.initContainers!.findIndex((c) => (c.env ?? []).some((e) => e.name === MARKER_ENV))
+const initIndex = result.pod.spec!.initContainers!.findIndex(isInjectedContainer)
 writeFileSync(mutationFile, JSON.stringify({
   initContainer: result.pod.spec!.initContainers![initIndex],
   initIndex,

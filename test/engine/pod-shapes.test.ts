@@ -6,7 +6,7 @@ import type { V1EnvVar } from '@kubernetes/client-node'
 import { mutatePod, ANNOTATIONS } from '../../src/engine/index.ts'
 import type { Container, EngineResult, Pod } from '../../src/engine/types.ts'
 import { isGuaranteed } from '../../src/engine/resources.ts'
-import { MARKER_ENV } from '../../src/engine/init-container.ts'
+import { isInjectedContainer } from '../../src/engine/init-container.ts'
 import { quantityValue, type EngineSettings } from '../../src/settings.ts'
 import { applyPatch, engineSettings } from '../helpers/pods.ts'
 
@@ -33,7 +33,7 @@ function run(input: Pod, settings: EngineSettings = engineSettings()): EngineRes
 
 function ours(result: EngineResult): { init: Container; index: number } {
   const list = result.pod.spec?.initContainers ?? []
-  const index = list.findIndex((c) => (c.env ?? []).some((e) => e.name === MARKER_ENV))
+  const index = list.findIndex(isInjectedContainer)
   if (index === -1) throw new Error(`not injected: ${result.decision.code}: ${result.decision.reasons.at(-1)}`)
   return { init: list[index]!, index }
 }

@@ -2,7 +2,7 @@
 // POST into a namespace, a plain non-OpenClaw pod, and what "injected" looks like.
 import { chartPod } from '../../helpers/pods.ts';
 import { ANNOTATIONS } from '../../../src/engine/annotations.ts';
-import { MARKER_ENV } from '../../../src/engine/init-container.ts';
+import { isInjectedContainer } from '../../../src/engine/init-container.ts';
 import type { Pod } from '../../../src/engine/types.ts';
 
 /** The chart's pod, named, without the fixture's namespace and generateName. */
@@ -42,7 +42,7 @@ export function restrictedOpenclawPod(name: string): Pod {
 
 /** openclaw-injector's init containers in a pod: the ones carrying the marker env variable. */
 export function injectedContainers(pod: Pod): NonNullable<Pod['spec']>['containers'] {
-  return (pod.spec?.initContainers ?? []).filter((c) => (c.env ?? []).some((e) => e.name === MARKER_ENV));
+  return (pod.spec?.initContainers ?? []).filter(isInjectedContainer);
 }
 
 export function statusAnnotation(pod: Pod): string | undefined {

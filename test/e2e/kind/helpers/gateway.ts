@@ -8,7 +8,7 @@ import JSON5 from 'json5'
 import { refused } from '../../../openclaw/helpers/scenarios.ts'
 import { CommandError, eventually, type Cluster } from './cluster.ts'
 import { CONFIG_PATH, GATEWAY_PORT, OPENCLAW_LABELS } from './objects.ts'
-import { MARKER_ENV } from '../../../../src/engine/init-container.ts'
+import { isInjectedContainer } from '../../../../src/engine/init-container.ts'
 
 /** A fresh random gateway token: 48 hex digits, never a fixed string. */
 export function newToken(): string {
@@ -53,7 +53,7 @@ export async function currentPod(k: Cluster, ns: string): Promise<any> {
 
 /** The init container openclaw-injector added: the one carrying its marker env (whatever its name). */
 export function injectedInit(pod: any): any | undefined {
-  return (pod.spec?.initContainers ?? []).find((c: any) => (c.env ?? []).some((e: any) => e.name === MARKER_ENV))
+  return (pod.spec?.initContainers ?? []).find(isInjectedContainer)
 }
 
 const CLIENT = `read -r token; home=$(mktemp -d); exec env -u OPENCLAW_GATEWAY_TOKEN -u OPENCLAW_CONFIG_PATH HOME="$home" openclaw gateway health --url ws://127.0.0.1:${GATEWAY_PORT} --token "$token" --timeout 20000`

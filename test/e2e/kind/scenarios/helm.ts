@@ -13,6 +13,8 @@ import path from 'node:path'
 import { stringify } from 'yaml'
 import { imageValues, installChart, uninstallChart, upgradeChart } from '../../helpers/helm.ts'
 import { CommandError, eventually, repoRoot, run, type Cluster, type KindTools } from '../helpers/cluster.ts'
+import { MARKER_ENV } from '../../../../src/engine/init-container.ts'
+import { injectedInit } from '../helpers/gateway.ts'
 import { probePod } from '../helpers/objects.ts'
 
 const NS = 'openclaw-injector'
@@ -92,8 +94,7 @@ export async function helmScenario(t: Test, cluster: Cluster, tools: KindTools, 
     // Until the Service's endpoints drop the old replicas, a review may still reach one of them.
     const injectedMode = async (): Promise<string | undefined> => {
       const out = await cluster.kubectl(['create', '--dry-run=server', '-o', 'json', '-n', ns, '-f', '-'], { input: JSON.stringify(probePod(tools.openclawImage)) })
-      const init = (JSON.parse(out.stdout).spec.initContainers ?? []).find((c: any) => (c.env ?? []).some((e: any) => e.name === 'OPENCLAW_INJECTOR_MODE'))
-      return init?.env?.find((e: any) => e.name === 'OPENCLAW_INJECTOR_MODE')?.value
+      return injectedInit(JSON.parse(out.stdout))?.env?.find((e: any) => e.name === MARKER_ENV)?.value
     }
     await eventually('the upgraded webhook to answer', 180_000, async () => (await injectedMode()) === 'ref').catch(() => undefined)
     t.equal(await injectedMode(), 'ref', 'the upgraded engine setting reaches the injected container')
