@@ -15,12 +15,12 @@ import type { E2E } from './helpers/env.ts';
 import { fingerprintOf, metricSum, presentedFingerprint, servingCertificates, sleep, writeServingFiles } from './helpers/injector.ts';
 import { until } from '../helpers/wait.ts';
 import { APPENDED_CONTAINER, startAppender } from './helpers/appender.ts';
-import type { Appender } from './helpers/appender.ts';
+import type { Appender, AppenderAction } from './helpers/appender.ts';
 import { injectedContainers, isInjected, isUntouched, openclawPod, plainPod, restrictedOpenclawPod, statusAnnotation } from './helpers/pods.ts';
 import { WEBHOOK_NAME, webhookIndex } from './helpers/webhook-config.ts';
 import { mutatePod } from '../../src/engine/index.ts';
 import { ANNOTATIONS, OPT_LABEL } from '../../src/engine/annotations.ts';
-import { MARKER_ENV } from '../../src/engine/init-container.ts';
+import { isInjectedContainer, MARKER_ENV } from '../../src/engine/init-container.ts';
 import { defaultSettings } from '../../src/settings.ts';
 import { rotatedCaBundle, splitPemBundle } from '../../src/certs/generate.ts';
 import type { Pod } from '../../src/engine/types.ts';
@@ -98,7 +98,7 @@ t.test('a chart pod in an opted-in namespace is stored injected', async (t) => {
   // What the engine makes of the same pod, offline; the API server must have stored exactly that.
   const expected = mutatePod(structuredClone(pod), defaultSettings().engine);
   t.equal(expected.decision.action, 'inject', 'the engine injects the chart pod');
-  const want = expected.pod.spec!.initContainers!.find((c) => (c.env ?? []).some((e) => e.name === MARKER_ENV))!;
+  const want = expected.pod.spec!.initContainers!.find(isInjectedContainer)!;
   const ours = injectedContainers(stored);
   t.equal(ours.length, 1, 'exactly one injected init container');
   t.equal(stored.spec.initContainers.at(-1).name, want.name, `the injected container (${want.name}) runs after the pod's own`);
@@ -250,7 +250,7 @@ t.test('the API server applies the patch for other pod shapes', async (t) => {
     if (res.status !== 201) continue;
     t.ok(isInjected(res.body), `${shape}: injected`);
     t.same(res.body.spec.initContainers.map((c: any) => c.name), expected.pod.spec!.initContainers!.map((c) => c.name), `${shape}: init containers as the engine ordered them`);
-    const want = expected.pod.spec!.initContainers!.find((c) => (c.env ?? []).some((e) => e.name === MARKER_ENV))!;
+    const want = expected.pod.spec!.initContainers!.find(isInjectedContainer)!;
     const got = injectedContainers(res.body)[0]!;
     // t.has plus equal lengths: the API server adds its defaults (fieldRef.apiVersion, defaultMode)
     const like = (actual: unknown[], wanted: unknown[], what: string): void => {
@@ -316,45 +316,44 @@ t.test('a namespace enforcing Pod Security restricted accepts a compliant pod af
   t.match(plain.body?.message, /violates PodSecurity "restricted/);
 });
 
-t.test('reinvocation: a webhook that appends after ours leaves exactly one injected container, and ours is not called again', async (t) => {
-  const ns = nsName('reinvoke');
+/**
+ * Starts the other webhook (helpers/appender.ts, doing `action`) for a fresh opted-in namespace,
+ * creates the chart's pod `podName` there and returns it as stored, with the webhook's admission
+ * counts (all, and injections) from just before the create. The other webhook is left in
+ * `appender` for the test to stop.
+ */
+async function createBehindAppender(t: Test, what: string, podName: string, action: AppenderAction): Promise<{ stored: any; injectedBefore: number; reviewsBefore: number }> {
+  const ns = nsName(what);
   await env!.cp.createNamespace(ns, OPT_IN);
-  appender = await startAppender();
+  appender = await startAppender(action);
   await appender.register(env!.cp, ns);
   await env!.barrier.sync();
-
   const injectedBefore = await env!.admissions({ decision: 'inject' });
   const reviewsBefore = await env!.admissions();
-  const created = await createPod(ns, openclawPod('openclaw-reinvoked'));
+  const created = await createPod(ns, openclawPod(podName));
   assertCreated(t, created);
-  const stored = await getPod(ns, 'openclaw-reinvoked');
+  return { stored: await getPod(ns, podName), injectedBefore, reviewsBefore };
+}
+
+t.test('reinvocation: a webhook that appends after ours leaves exactly one injected container, and ours is not called again', async (t) => {
+  const { stored, injectedBefore, reviewsBefore } = await createBehindAppender(t, 'reinvoke', 'openclaw-reinvoked', 'append');
   t.ok(isInjected(stored), 'stored injected');
   t.equal(injectedContainers(stored).length, 1, 'exactly one injected container');
   t.same(stored.spec.initContainers.map((c: any) => c.name), ['init-skills', injectedContainers(stored)[0]!.name, APPENDED_CONTAINER],
     'the chart\'s, ours, then the appended one');
-  t.ok(appender.calls.length >= 1 && appender.calls[0]!.patched, 'the appender ran and appended');
-  t.ok(appender.calls[0]!.initContainers.includes(injectedContainers(stored)[0]!.name!), 'the appender ran after ours');
+  t.ok(appender!.calls.length >= 1 && appender!.calls[0]!.patched, 'the appender ran and appended');
+  t.ok(appender!.calls[0]!.initContainers.includes(injectedContainers(stored)[0]!.name!), 'the appender ran after ours');
   t.equal(await env!.admissions({ decision: 'inject' }), injectedBefore + 1, 'one injection');
   // The appender and the API server's own plugins changed the pod after us (IfNeeded would
   // reinvoke us), but it carries our container, so the matchCondition leaves the call out.
   t.equal(await env!.admissions(), reviewsBefore + 1, 'one admission review: the reinvocation was not sent');
-  await appender.stop();
+  await appender!.stop();
   appender = undefined;
 });
 
 t.test('reinvocation: a pod whose injected container another webhook removed gets it back', async (t) => {
-  const ns = nsName('removed');
-  await env!.cp.createNamespace(ns, OPT_IN);
-  appender = await startAppender('remove-injected-once');
-  await appender.register(env!.cp, ns);
-  await env!.barrier.sync();
-
-  const injectedBefore = await env!.admissions({ decision: 'inject' });
-  const reviewsBefore = await env!.admissions();
-  const created = await createPod(ns, openclawPod('openclaw-removed'));
-  assertCreated(t, created);
-  const stored = await getPod(ns, 'openclaw-removed');
-  t.ok(appender.calls.some((c) => c.patched), 'the other webhook removed our container');
+  const { stored, injectedBefore, reviewsBefore } = await createBehindAppender(t, 'removed', 'openclaw-removed', 'remove-injected-once');
+  t.ok(appender!.calls.some((c) => c.patched), 'the other webhook removed our container');
   t.ok(isInjected(stored), 'stored injected all the same');
   t.equal(injectedContainers(stored).length, 1, 'exactly one injected container');
   t.same(stored.spec.initContainers.map((c: any) => c.name), ['init-skills', injectedContainers(stored)[0]!.name], 'the chart\'s own first, then ours again, after it');
@@ -362,7 +361,7 @@ t.test('reinvocation: a pod whose injected container another webhook removed get
   // reinvocation was sent and the engine injected again.
   t.equal(await env!.admissions({ decision: 'inject' }), injectedBefore + 2, 'injected, then injected again on reinvocation');
   t.equal(await env!.admissions(), reviewsBefore + 2, 'two reviews, both injections');
-  await appender.stop();
+  await appender!.stop();
   appender = undefined;
 });
 
