@@ -25,6 +25,8 @@
 // SKIPPED with the reason; tap counts it as skipped, and .ci/run counts that as a failure.
 //
 // Env: KIND_KEEP_CLUSTER=1 keeps the cluster (and prints how to reach it) for debugging.
+// KIND_ONLY=<regex> (for development only) runs just the scenarios whose name matches, plus the
+// cluster and the install they need; the others are skipped, which .ci/run counts as failures.
 import t from 'tap'
 import type { Test } from 'tap'
 import { randomBytes } from 'node:crypto'
@@ -58,8 +60,12 @@ if ('skip' in tools) {
 
   // A scenario runs only when what it needs passed; otherwise it is skipped, not failed again.
   const gates = { cluster: false, installed: false }
-  const scenario = async (name: string, needs: keyof typeof gates | undefined, fn: (t: Test) => Promise<void>, options: { jobs?: number; gate?: keyof typeof gates } = {}): Promise<void> => {
-    const skip = needs !== undefined && !gates[needs] ? `needs ${needs}, which failed` : false
+  const only = process.env.KIND_ONLY ? new RegExp(process.env.KIND_ONLY) : undefined
+  /** KIND_ONLY's verdict on a scenario: false to run it, else why it is skipped. */
+  const filtered = (name: string): string | false => (only === undefined || only.test(name) ? false : `KIND_ONLY=${only.source} does not match`)
+  const scenario = async (name: string, needs: keyof typeof gates | undefined, fn: (t: Test) => Promise<void>, options: { jobs?: number; gate?: keyof typeof gates; group?: boolean } = {}): Promise<void> => {
+    // The cluster, the install (gates) and a group of side-by-side stories are never filtered out.
+    const skip = needs !== undefined && !gates[needs] ? `needs ${needs}, which failed` : options.gate === undefined && !options.group && filtered(name)
     await t.test(name, { skip, ...(options.jobs ? { jobs: options.jobs } : {}) }, async (t) => {
       const at = Date.now()
       await fn(t)
@@ -480,18 +486,19 @@ if ('skip' in tools) {
   }
 
   await scenario('scenarios 2-7 and 10, side by side in namespaces of their own', 'installed', async (t) => {
+    const story = (name: string, fn: (t: Test) => Promise<void>) => t.test(name, { skip: filtered(name) }, fn)
     const jobs = [
-      t.test('sync mode: 2. gateway, 3. rotation, 5. container restart', (t) => gatewayStory(t, 'sync')),
-      t.test('ref mode: 2. gateway, 3. rotation, 5. container restart', (t) => gatewayStory(t, 'ref')),
-      t.test('4. a hand-edited JSON5 config on the PVC survives', json5Story),
-      t.test('6a. Pod Security restricted: the init container runs as the gateway\'s uid, read-only root', restrictedStory),
-      t.test('6b. a namespace with a LimitRange and a ResourceQuota admits the injected pod', quotaStory),
-      t.test('7. failurePolicy Fail: one webhook pod deleted while 30 OpenClaw pods are created', availabilityStory),
+      story('sync mode: 2. gateway, 3. rotation, 5. container restart', (t) => gatewayStory(t, 'sync')),
+      story('ref mode: 2. gateway, 3. rotation, 5. container restart', (t) => gatewayStory(t, 'ref')),
+      story('4. a hand-edited JSON5 config on the PVC survives', json5Story),
+      story('6a. Pod Security restricted: the init container runs as the gateway\'s uid, read-only root', restrictedStory),
+      story('6b. a namespace with a LimitRange and a ResourceQuota admits the injected pod', quotaStory),
+      story('7. failurePolicy Fail: one webhook pod deleted while 30 OpenClaw pods are created', availabilityStory),
       // A seventh real gateway: it starts when one of the six above is done (jobs: 6).
-      t.test('10. openclaw.ai/credentials: a bot token and a provider key from Secrets, none on the volume', credentialsStory),
+      story('10. openclaw.ai/credentials: a bot token and a provider key from Secrets, none on the volume', credentialsStory),
     ]
     await Promise.all(jobs)
-  }, { jobs: 6 })
+  }, { jobs: 6, group: true })
 
   await scenario('7b. kubectl drain of the node is held by the PodDisruptionBudget', 'installed', async (t) => {
     const k = cluster!
