@@ -54,6 +54,7 @@ export function resolveConfigCredentials(annotation: string | undefined, taken: 
   const result: ConfigCredentials = { credentials: [], warnings: [] }
   if (annotation === undefined) return result
   const used = new Set(taken)
+  const next = new Map<string, number>()
   const seen = new Set<string>()
   for (const raw of annotation.split(/[,\n]/)) {
     const entry = raw.trim()
@@ -90,35 +91,42 @@ export function resolveConfigCredentials(annotation: string | undefined, taken: 
       continue
     }
     seen.add(path)
-    const envName = credentialEnvName(segments, used)
+    const envName = credentialEnvName(segments, used, next)
     used.add(envName)
     result.credentials.push({ path, secret: ref.name, key: ref.key, envName, form })
   }
   return result
 }
 
+/** The surface's paths split into segments once, not once per annotation entry. */
+const SECRETREF_PATTERNS = SECRETREF_PATHS.map((p) => p.split('.'))
+const STRING_ONLY_PATTERNS = STRING_ONLY_PATHS.map((p) => p.split('.'))
+
 /** `ref` or `template` for a path of the surface (`*` matching one segment), undefined elsewhere. */
 export function credentialForm(segments: readonly string[]): CredentialForm | undefined {
-  const matches = (pattern: string) => {
-    const parts = pattern.split('.')
-    return parts.length === segments.length && parts.every((p, i) => p === '*' || p === segments[i])
-  }
-  if (SECRETREF_PATHS.some(matches)) return 'ref'
-  if (STRING_ONLY_PATHS.some(matches)) return 'template'
+  const matches = (parts: string[]) => parts.length === segments.length && parts.every((p, i) => p === '*' || p === segments[i])
+  if (SECRETREF_PATTERNS.some(matches)) return 'ref'
+  if (STRING_ONLY_PATTERNS.some(matches)) return 'template'
   return undefined
 }
 
 /**
  * `channels.telegram.accounts.ops-bot.botToken` -> `OPENCLAW_CRED_CHANNELS_TELEGRAM_ACCOUNTS_OPS_BOT_BOT_TOKEN`:
  * camelCase split, anything else than letters and digits an underscore, upper case; longer than
- * OpenClaw's 128 characters: cut, with 8 hex digits of the path's sha256. Taken: `_2`, `_3`, ...
+ * OpenClaw's 128 characters: cut, with 8 hex digits of the path's sha256. Taken: the first free
+ * of `_2`, `_3`, ... `next` remembers per base where the search stopped: names only ever become
+ * taken, so none below it is free, and many paths of one base (`a-b`, `a_b`, `a--b`, ...) cost
+ * one lookup each instead of one per name before them.
  */
-function credentialEnvName(segments: readonly string[], taken: Set<string>): string {
+function credentialEnvName(segments: readonly string[], taken: Set<string>, next: Map<string, number>): string {
   const words = segments.map((s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_'))
   let base = `${CREDENTIAL_ENV_PREFIX}${words.join('_')}`.toUpperCase().replace(/_+/g, '_').replace(/_$/, '')
   if (base.length > 124) base = `${base.slice(0, 115)}_${createHash('sha256').update(segments.join('.')).digest('hex').slice(0, 8).toUpperCase()}`
   if (!taken.has(base)) return base
-  for (let n = 2; ; n++) if (!taken.has(`${base}_${n}`)) return `${base}_${n}`
+  let n = next.get(base) ?? 2
+  while (taken.has(`${base}_${n}`)) n++
+  next.set(base, n + 1)
+  return `${base}_${n}`
 }
 
 /** Every env name set by an env entry of any container of the pod (init, regular, ephemeral). */

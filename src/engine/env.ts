@@ -10,10 +10,22 @@ export type EnvValue =
 
 const REFERENCE = /\$\$|\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)/g
 
+/**
+ * Calls `visit` for each `$(VAR)` reference (`name` the variable) and each `$$` escape (`name`
+ * undefined) in `text`, left to right, with the matched text and where it starts. The one reader
+ * of `$(VAR)` syntax; a plain loop over RegExp.exec, several times faster than matchAll or a
+ * replace callback on the long env lists a hostile pod brings.
+ */
+function forEachReference(text: string, visit: (name: string | undefined, match: string, index: number) => void): void {
+  if (!text.includes('$')) return
+  REFERENCE.lastIndex = 0
+  for (let match = REFERENCE.exec(text); match !== null; match = REFERENCE.exec(text)) visit(match[1], match[0], match.index)
+}
+
 /** The variable names a `$(VAR)` text refers to (env values, subPathExpr), escaped `$$(VAR)` left out. */
 export function referencedNames(text: string): Set<string> {
   const names = new Set<string>()
-  for (const match of text.matchAll(REFERENCE)) if (match[1] !== undefined) names.add(match[1])
+  forEachReference(text, (name) => name !== undefined && names.add(name))
   return names
 }
 
@@ -26,17 +38,24 @@ export function hasEnv(container: Container, name: string): boolean {
   return envEntries(container).some((e) => e.name === name)
 }
 
+/** The names the container's env entries set, for lookups in a loop (hasEnv is one scan each). */
+export function envNames(container: Container): Set<string> {
+  return new Set(envEntries(container).map((e) => e.name))
+}
+
 /**
  * The value the kubelet will give `name` in this container, when it can be known now.
  * Later duplicates win, and `$(VAR)` expands from earlier entries, as the kubelet does it;
  * a reference to a run-time value, or to a name envFrom might define, makes the result dynamic.
+ * One pass over the entries: O(entries + the expanded text), which limits.ts bounds
+ * (envExpansion) before the engine asks.
  */
 export function envValue(container: Container, name: string): EnvValue | undefined {
-  const entries = envEntries(container)
+  const hasEnvFrom = listOf(container.envFrom).length > 0
   const known = new Map<string, EnvValue>()
   let result: EnvValue | undefined
-  for (const entry of entries) {
-    const value = resolveEntry(entry, known, listOf(container.envFrom).length > 0)
+  for (const entry of envEntries(container)) {
+    const value = resolveEntry(entry, known, hasEnvFrom)
     known.set(entry.name, value)
     if (entry.name === name) result = value
   }
@@ -47,14 +66,60 @@ function resolveEntry(entry: V1EnvVar, known: Map<string, EnvValue>, hasEnvFrom:
   if (entry.valueFrom !== undefined && entry.valueFrom !== null) return { kind: 'dynamic', entry }
   const raw = typeof entry.value === 'string' ? entry.value : ''
   let dynamic = false
-  const value = raw.replace(REFERENCE, (match, ref: string | undefined) => {
-    if (ref === undefined) return '$'
-    const earlier = known.get(ref)
-    if (earlier?.kind === 'literal') return earlier.value
-    if (earlier !== undefined || hasEnvFrom) dynamic = true
-    return match
+  let value = ''
+  let copied = 0
+  forEachReference(raw, (ref, match, index) => {
+    const earlier = ref === undefined ? undefined : known.get(ref)
+    if (ref !== undefined && earlier?.kind !== 'literal') {
+      if (earlier !== undefined || hasEnvFrom) dynamic = true
+      return
+    }
+    value += raw.slice(copied, index) + (earlier?.kind === 'literal' ? earlier.value : '$')
+    copied = index + match.length
   })
-  return dynamic ? { kind: 'dynamic', entry } : { kind: 'literal', value }
+  if (dynamic) return { kind: 'dynamic', entry }
+  return { kind: 'literal', value: copied === 0 ? raw : value + raw.slice(copied) }
+}
+
+export interface EnvExpansion {
+  /** The longest value the container's env entries expand to that is known now, with its entry's name. */
+  longest: { name: string; length: number } | undefined
+  /** The length of all such values together. */
+  total: number
+}
+
+/**
+ * How long the values envValue would build for this container are, without building them: the
+ * same pass as envValue, on lengths. `$(VAR)` chains can double a value with each entry
+ * (B=$(A)$(A), C=$(B)$(B), ...), so 30 entries would expand to a gigabyte; limits.ts refuses a
+ * pod whose expansion passes what Linux hands a program before the engine expands anything.
+ * Lengths are in UTF-16 code units (JavaScript's), never more than the UTF-8 bytes the kernel counts.
+ */
+export function envExpansion(container: Container): EnvExpansion {
+  const hasEnvFrom = listOf(container.envFrom).length > 0
+  /** Per name: the length of its literal value, or `dynamic`. */
+  const known = new Map<string, number | 'dynamic'>()
+  const result: EnvExpansion = { longest: undefined, total: 0 }
+  for (const entry of envEntries(container)) {
+    let length: number | 'dynamic' = 'dynamic'
+    if (entry.valueFrom === undefined || entry.valueFrom === null) {
+      const raw = typeof entry.value === 'string' ? entry.value : ''
+      let chars = raw.length
+      let dynamic = false
+      forEachReference(raw, (ref, match) => {
+        const earlier = ref === undefined ? undefined : known.get(ref)
+        if (ref === undefined) chars -= 1
+        else if (typeof earlier === 'number') chars += earlier - match.length
+        else if (earlier !== undefined || hasEnvFrom) dynamic = true
+      })
+      if (!dynamic) length = chars
+    }
+    known.set(entry.name, length)
+    if (length === 'dynamic') continue
+    result.total += length
+    if (result.longest === undefined || length > result.longest.length) result.longest = { name: entry.name, length }
+  }
+  return result
 }
 
 /**
@@ -62,10 +127,23 @@ function resolveEntry(entry: V1EnvVar, known: Map<string, EnvValue>, hasEnvFrom:
  * prefix of the name. Which keys a ConfigMap or Secret holds is only known at run time.
  */
 export function envFromMayDefine(container: Container, name: string): boolean {
-  return objectsOf(container.envFrom).some((entry) => {
+  return envFromDefines(container)(name)
+}
+
+/**
+ * envFromMayDefine for many names: the prefixes grouped by length, so each name costs one
+ * lookup per distinct prefix length, not one comparison per envFrom source.
+ */
+function envFromDefines(container: Container): (name: string) => boolean {
+  const byLength = new Map<number, Set<string>>()
+  for (const entry of objectsOf(container.envFrom)) {
     const prefix = typeof entry.prefix === 'string' ? entry.prefix : ''
-    return name.startsWith(prefix) && name.length > prefix.length
-  })
+    const set = byLength.get(prefix.length)
+    if (set === undefined) byLength.set(prefix.length, new Set([prefix]))
+    else set.add(prefix)
+  }
+  const lengths = [...byLength.entries()]
+  return (name) => lengths.some(([length, prefixes]) => name.length > length && prefixes.has(name.slice(0, length)))
 }
 
 export interface EnvSources {
@@ -84,13 +162,18 @@ export interface EnvSources {
  */
 export function envSourcesFor(container: Container, names: Iterable<string>): EnvSources {
   const entries = envEntries(container)
+  const byName = new Map<string, V1EnvVar[]>()
+  for (const entry of entries) {
+    const list = byName.get(entry.name)
+    if (list === undefined) byName.set(entry.name, [entry])
+    else list.push(entry)
+  }
+  // The transitive closure of the references, each name's entries read once: O(entries + text).
   const needed = new Set(names)
-  for (let grew = true; grew;) {
-    grew = false
-    for (const entry of entries) {
-      if (!needed.has(entry.name) || typeof entry.value !== 'string') continue
-      for (const ref of referencedNames(entry.value)) if (!needed.has(ref)) (needed.add(ref), (grew = true))
-    }
+  const pending = [...needed]
+  const need = (ref: string | undefined) => ref !== undefined && !needed.has(ref) && (needed.add(ref), pending.push(ref))
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    for (const entry of byName.get(name) ?? []) if (typeof entry.value === 'string') forEachReference(entry.value, need)
   }
   const env = entries.filter((e) => needed.has(e.name)).map((e) => {
     const copy = copyJson(e)
@@ -98,7 +181,7 @@ export function envSourcesFor(container: Container, names: Iterable<string>): En
     if (field !== undefined && field !== null && !field.containerName) field.containerName = container.name
     return copy
   })
-  const defined = new Set(entries.map((e) => e.name))
-  const fromEnvFrom = [...needed].some((name) => !defined.has(name) && envFromMayDefine(container, name))
+  const mayDefine = envFromDefines(container)
+  const fromEnvFrom = [...needed].some((name) => !byName.has(name) && mayDefine(name))
   return { env, envFrom: fromEnvFrom ? copyJson(objectsOf(container.envFrom)) : [] }
 }

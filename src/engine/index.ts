@@ -6,7 +6,8 @@ import type { EngineSettings, SyncMode } from '../settings.ts'
 import { ANNOTATIONS } from './annotations.ts'
 import { credentialEnv, podEnvNames, resolveConfigCredentials } from './config-credentials.ts'
 import { resolveCredential, type CredentialKind } from './credentials.ts'
-import { envSourcesFor, envValue, hasEnv } from './env.ts'
+import { envNames, envSourcesFor, envValue, hasEnv } from './env.ts'
+import { exceededLimit } from './limits.ts'
 import { resolveIdentity } from './identity.ts'
 import { buildInitContainer, isChartTokenSync, isInjectedContainer, subPathExprNames } from './init-container.ts'
 import { createPatch } from './patch.ts'
@@ -35,6 +36,8 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
     warnings.push(`annotation ${ANNOTATIONS.tokenSync} is ${JSON.stringify(optAnnotation)}; expected enabled or disabled, so it is ignored`)
   }
   if (pod.spec.os?.name === 'windows') return skip('windows', 'a Windows pod: OpenClaw runs on Linux')
+  const tooLarge = exceededLimit(pod)
+  if (tooLarge !== undefined) return skip('too-large', tooLarge)
   const containers = containersOf(pod)
   if (containers.length === 0) return skip('no-containers', 'the pod has no containers')
   const initContainers = objectsOf(pod.spec.initContainers)
@@ -159,7 +162,8 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
   // wherever the script may write a SecretRef for them.
   const referencedEnv = [...gatewayEnv.filter((e) => e.name !== 'OPENCLAW_CONFIG_PATH'), ...configCredentials.credentials.map(credentialEnv)]
   gatewayEnv.push(...configCredentials.credentials.map(credentialEnv))
-  const gatewayEnvAdded = gatewayEnv.filter((entry) => !hasEnv(gateway, entry.name))
+  const gatewayNames = envNames(gateway)
+  const gatewayEnvAdded = gatewayEnv.filter((entry) => !gatewayNames.has(entry.name))
 
   // Every other OpenClaw container that reads the same file through its own mount of the volume
   // (a CLI sidecar, say) is pinned to that file and gets the env its references name, so that it
@@ -179,7 +183,8 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
     if (own !== undefined && !(own.kind === 'literal' && own.value === seen)) return c
     const added: V1EnvVar[] = own === undefined ? [{ name: 'OPENCLAW_CONFIG_PATH', value: seen }] : []
     if (own === undefined) wired.push(c.name)
-    for (const entry of referencedEnv) if (!hasEnv(c, entry.name)) added.push(copyJson(entry))
+    const defined = envNames(c)
+    for (const entry of referencedEnv) if (!defined.has(entry.name)) added.push(copyJson(entry))
     if (added.length === 0) return c
     const names = added.map((e) => e.name).filter((n) => n !== 'OPENCLAW_CONFIG_PATH')
     if (names.length > 0) sidecarEnvAdded[c.name] = names

@@ -74,8 +74,9 @@ export function buildInitContainer(spec: InitContainerSpec): Container {
   // sizes). An entry without a value is the empty string, and env wins over envFrom; written as
   // the API server stores it (it drops an empty value).
   if (spec.envSources.envFrom.length > 0) env.push({ name: 'NODE_OPTIONS' })
+  const names = new Set(env.map((e) => e.name))
   for (const entry of [...spec.credentials.map((e) => copyJson(e)), ...spec.configCredentials.map(credentialEnv), ...spec.envSources.env]) {
-    if (!env.some((e) => e.name === entry.name)) env.push(entry)
+    if (!names.has(entry.name)) (names.add(entry.name), env.push(entry))
   }
 
   const volumeMounts: V1VolumeMount[] = spec.mounts.map(({ mount }) => {

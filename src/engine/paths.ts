@@ -141,11 +141,12 @@ function normalizeMountPath(mountPath: string): string {
  * projected), mounted without readOnly. Mount order kept.
  */
 export function writableMounts(pod: Pod, container: Container): StateMount[] {
-  const volumes = objectsOf(pod.spec?.volumes)
+  const volumes = new Map<unknown, V1Volume>()
+  for (const v of objectsOf(pod.spec?.volumes)) if (!volumes.has(v.name)) volumes.set(v.name, v)
   const result: StateMount[] = []
   for (const mount of objectsOf(container.volumeMounts)) {
     if (typeof mount.mountPath !== 'string' || typeof mount.name !== 'string' || mount.readOnly === true) continue
-    const volume = volumes.find((v) => v.name === mount.name)
+    const volume = volumes.get(mount.name)
     if (volume === undefined || READ_ONLY_SOURCES.some((source) => volume[source] !== undefined && volume[source] !== null)) continue
     result.push({ mount, volume })
   }

@@ -29,6 +29,8 @@ export type DecisionCode =
   | 'name-conflict'
   | 'no-image'
   | 'identity-unknown'
+  /** More containers, volumes, env entries or env expansion than the engine examines: src/engine/limits.ts. */
+  | 'too-large'
 
 export interface Decision {
   action: Action

@@ -557,6 +557,7 @@ t.test('every skip says why in a stable code', async (t) => {
     ['windows', edit((pod) => (pod.spec!.os = { name: 'windows' }))],
     ['no-containers', { metadata: {}, spec: { containers: [] } }],
     ['not-a-pod', {} as Pod],
+    ['too-large', edit((_, gateway) => (gateway.env = Array.from({ length: 10_001 }, (_, i) => ({ name: `E${i}`, value: 'x' }))))],
   ]
   for (const [code, pod, settings] of cases) t.equal(run(pod, settings).decision.code, code, code)
 })
