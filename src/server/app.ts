@@ -8,7 +8,7 @@ import { parseAdmissionReview, serializeAdmissionReview } from './admission-revi
 import { createAdmissionHandler, type Mutate } from './handler.ts'
 import type { Logger } from './log.ts'
 import type { ServerMetrics } from './metrics.ts'
-import { MIN_TLS_VERSION, type TlsMaterial } from './tls.ts'
+import { secureContextOptions, type TlsMaterial } from './tls.ts'
 import { nodeHttp } from './node-http.ts'
 
 export const MUTATE_PATH = '/mutate'
@@ -42,7 +42,7 @@ export function buildApp(settings: Settings, options: AppOptions): FastifyInstan
   const handle = createAdmissionHandler({ engine: settings.engine, mutate: options.mutate ?? mutatePod })
 
   const app = Fastify({
-    https: { key: options.tls.key, cert: options.tls.cert, minVersion: MIN_TLS_VERSION },
+    https: secureContextOptions(options.tls),
     // Fastify's own logger (pino) stays off: the admission line and every other line are
     // written by src/server/log.ts in the same shape, and serve then never loads pino.
     logger: false,
