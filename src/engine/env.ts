@@ -51,24 +51,24 @@ export function envNames(container: Container): Set<string> {
  * (envExpansion) before the engine asks.
  */
 export function envValue(container: Container, name: string): EnvValue | undefined {
-  const hasEnvFrom = listOf(container.envFrom).length > 0
   const known = new Map<string, EnvValue>()
+  const resolve = entryResolver(known, listOf(container.envFrom).length > 0)
   let result: EnvValue | undefined
   for (const entry of envEntries(container)) {
-    const value = resolveEntry(entry, known, hasEnvFrom)
+    const value = resolve(entry)
     known.set(entry.name, value)
     if (entry.name === name) result = value
   }
   return result
 }
 
-function resolveEntry(entry: V1EnvVar, known: Map<string, EnvValue>, hasEnvFrom: boolean): EnvValue {
-  if (entry.valueFrom !== undefined && entry.valueFrom !== null) return { kind: 'dynamic', entry }
-  const raw = typeof entry.value === 'string' ? entry.value : ''
-  let dynamic = false
+/** Resolves one entry from the values of the entries before it (`known`); one closure per pass, not per entry. */
+function entryResolver(known: Map<string, EnvValue>, hasEnvFrom: boolean): (entry: V1EnvVar) => EnvValue {
+  let raw = ''
   let value = ''
   let copied = 0
-  forEachReference(raw, (ref, match, index) => {
+  let dynamic = false
+  const visit = (ref: string | undefined, match: string, index: number) => {
     const earlier = ref === undefined ? undefined : known.get(ref)
     if (ref !== undefined && earlier?.kind !== 'literal') {
       if (earlier !== undefined || hasEnvFrom) dynamic = true
@@ -76,9 +76,17 @@ function resolveEntry(entry: V1EnvVar, known: Map<string, EnvValue>, hasEnvFrom:
     }
     value += raw.slice(copied, index) + (earlier?.kind === 'literal' ? earlier.value : '$')
     copied = index + match.length
-  })
-  if (dynamic) return { kind: 'dynamic', entry }
-  return { kind: 'literal', value: copied === 0 ? raw : value + raw.slice(copied) }
+  }
+  return (entry) => {
+    if (entry.valueFrom !== undefined && entry.valueFrom !== null) return { kind: 'dynamic', entry }
+    raw = typeof entry.value === 'string' ? entry.value : ''
+    value = ''
+    copied = 0
+    dynamic = false
+    forEachReference(raw, visit)
+    if (dynamic) return { kind: 'dynamic', entry }
+    return { kind: 'literal', value: copied === 0 ? raw : value + raw.slice(copied) }
+  }
 }
 
 export interface EnvExpansion {
@@ -100,18 +108,21 @@ export function envExpansion(container: Container): EnvExpansion {
   /** Per name: the length of its literal value, or `dynamic`. */
   const known = new Map<string, number | 'dynamic'>()
   const result: EnvExpansion = { longest: undefined, total: 0 }
+  let chars = 0
+  let dynamic = false
+  const visit = (ref: string | undefined, match: string) => {
+    const earlier = ref === undefined ? undefined : known.get(ref)
+    if (ref === undefined) chars -= 1
+    else if (typeof earlier === 'number') chars += earlier - match.length
+    else if (earlier !== undefined || hasEnvFrom) dynamic = true
+  }
   for (const entry of envEntries(container)) {
     let length: number | 'dynamic' = 'dynamic'
     if (entry.valueFrom === undefined || entry.valueFrom === null) {
       const raw = typeof entry.value === 'string' ? entry.value : ''
-      let chars = raw.length
-      let dynamic = false
-      forEachReference(raw, (ref, match) => {
-        const earlier = ref === undefined ? undefined : known.get(ref)
-        if (ref === undefined) chars -= 1
-        else if (typeof earlier === 'number') chars += earlier - match.length
-        else if (earlier !== undefined || hasEnvFrom) dynamic = true
-      })
+      chars = raw.length
+      dynamic = false
+      forEachReference(raw, visit)
       if (!dynamic) length = chars
     }
     known.set(entry.name, length)
