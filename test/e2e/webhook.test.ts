@@ -17,6 +17,7 @@ import { until } from '../helpers/wait.ts';
 import { APPENDED_CONTAINER, startAppender } from './helpers/appender.ts';
 import type { Appender, AppenderAction } from './helpers/appender.ts';
 import { injectedContainers, isInjected, isUntouched, openclawPod, plainPod, restrictedOpenclawPod, statusAnnotation } from './helpers/pods.ts';
+import { GROWING_PODS } from '../helpers/pods.ts';
 import { WEBHOOK_NAME, webhookIndex } from './helpers/webhook-config.ts';
 import { mutatePod } from '../../src/engine/index.ts';
 import { ANNOTATIONS, OPT_LABEL } from '../../src/engine/annotations.ts';
@@ -261,6 +262,28 @@ t.test('the API server applies the patch for other pod shapes', async (t) => {
     like((got.volumeMounts ?? []).filter((m) => !m.name.startsWith('kube-api-access-')), want.volumeMounts ?? [], 'injected volumeMounts');
     like(res.body.spec.volumes.filter((v: any) => !v.name.startsWith('kube-api-access-')), expected.pod.spec!.volumes ?? [], 'volumes');
   }
+});
+
+t.test("a tenant's pod with 6,000 env entries in reverse plus envFrom is injected in time, and so is another namespace's pod sent right after", async (t) => {
+  // The report's pod: the quadratic engine took seconds over it, past timeoutSeconds: 5, and
+  // under failurePolicy Ignore it was stored without the init container (on main before issue
+  // 19 this subtest failed so, both answered after 5.6 s; here both take about a second, most
+  // of it the API server's own work on a 211 KiB pod on a loaded machine).
+  const [hostile, other] = [nsName('chain'), nsName('after-chain')];
+  await env!.cp.createNamespace(hostile, OPT_IN);
+  await env!.cp.createNamespace(other, OPT_IN);
+  const chained = openclawPod('chain-6000');
+  chained.spec!.containers[0]!.env = GROWING_PODS['env chain, reversed'](6000).spec!.containers[0]!.env;
+  const started = Date.now();
+  const [first, second] = await Promise.all([
+    createPod(hostile, chained, '?dryRun=All'),
+    sleep(20).then(() => createPod(other, openclawPod('after-chain'), '?dryRun=All')),
+  ]);
+  assertCreated(t, first, 'the 6,000-entry pod: accepted');
+  assertCreated(t, second, "the other namespace's pod: accepted");
+  t.ok(isInjected(first.body), 'the 6,000-entry pod: injected');
+  t.ok(isInjected(second.body), "the other namespace's pod: injected");
+  t.comment(`both answered in ${Date.now() - started} ms`);
 });
 
 t.test('a dry-run create returns the mutated pod and stores nothing', async (t) => {
