@@ -1,10 +1,12 @@
 // The admission listener's TLS, seen by a real TLS client (node:tls, OpenSSL) over loopback:
 // TLS 1.3 by default; over TLS 1.2 only ECDHE with an AEAD cipher, no CBC suite (SHA-1 or
-// SHA-2 MAC), no static-RSA key exchange; the same after the certificate is reloaded.
+// SHA-2 MAC), no static-RSA key exchange; the same after the certificate is reloaded, and
+// with an RSA certificate.
 import t, { type Test } from 'tap'
 import tls from 'node:tls'
 import { startTestServer, type TestServer } from './helpers/server.ts'
-import { makeCa, SecretVolume, tempDir } from '../helpers/tls.ts'
+import { generate } from 'selfsigned'
+import { makeCa, SecretVolume, servingCertificates, tempDir, type TestCa } from '../helpers/tls.ts'
 import { until } from '../helpers/wait.ts'
 
 interface Handshake {
@@ -34,7 +36,7 @@ const AEAD_SUITES: [string, string][] = [
   ['ECDHE-ECDSA-CHACHA20-POLY1305', 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256'],
 ]
 
-async function checkSuites(t: Test, server: TestServer, when: string): Promise<void> {
+async function checkSuites(t: Test, server: TestServer, when: string, aead = AEAD_SUITES): Promise<void> {
   const byDefault = await handshake(server, {})
   t.ok(byDefault.ok, `${when}: a default client connects (${byDefault.error ?? byDefault.cipher})`)
   t.equal(byDefault.version, 'TLSv1.3', `${when}: TLS 1.3 is negotiated by default`)
@@ -43,13 +45,14 @@ async function checkSuites(t: Test, server: TestServer, when: string): Promise<v
     const result = await handshake(server, { maxVersion: 'TLSv1.2', ciphers: cipher })
     t.notOk(result.ok, `${when}: TLS 1.2 with only ${cipher} is refused (${result.error ?? `${result.version} ${result.cipher}`})`)
   }
-  for (const [cipher, standard] of AEAD_SUITES) {
+  for (const [cipher, standard] of aead) {
     const result = await handshake(server, { maxVersion: 'TLSv1.2', ciphers: cipher })
     t.same({ ok: result.ok, version: result.version, cipher: result.cipher }, { ok: true, version: 'TLSv1.2', cipher: standard }, `${when}: TLS 1.2 with ${cipher} works`)
   }
   // A client offering CBC first and AEAD after gets the AEAD suite.
-  const mixed = await handshake(server, { maxVersion: 'TLSv1.2', ciphers: ['ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES256-GCM-SHA384'].join(':') })
-  t.equal(mixed.cipher, 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', `${when}: a client preferring CBC gets AEAD`)
+  const [cbc, [gcm, gcmStandard]] = aead === AEAD_SUITES ? ['ECDHE-ECDSA-AES128-SHA', AEAD_SUITES[1]!] : ['ECDHE-RSA-AES128-SHA', aead[1]!]
+  const mixed = await handshake(server, { maxVersion: 'TLSv1.2', ciphers: `${cbc}:${gcm}` })
+  t.equal(mixed.cipher, gcmStandard, `${when}: a client preferring CBC gets AEAD`)
 }
 
 t.test('TLS 1.3 by default, and over TLS 1.2 only ECDHE with AES-GCM or ChaCha20-Poly1305', async (t) => {
@@ -68,4 +71,22 @@ t.test('the same suites after the certificate is reloaded', async (t) => {
   await volume.publish(await ca.leaf())
   await until('the new certificate is loaded', () => reloads() === 1, { intervalMs: 20 })
   await checkSuites(t, server, 'after a reload')
+})
+
+t.test('with an RSA certificate (a CA of the user\'s that is RSA): the ECDHE-RSA AEAD suites, no CBC', async (t) => {
+  // The certs code signs with the CA's key type (src/certs/generate.ts), so an RSA CA gives an RSA serving certificate.
+  const root = await generate([{ name: 'commonName', value: 'rsa test ca' }], {
+    keyType: 'rsa',
+    keySize: 2048,
+    algorithm: 'sha256',
+    extensions: [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, digitalSignature: true, critical: true }],
+  })
+  const pair = { cert: root.cert, key: root.private }
+  const ca: TestCa = { ...pair, leaf: async () => servingCertificates(pair).then((m) => ({ cert: m.cert, key: m.key })) }
+  const server = await startTestServer(t, { ca })
+  await checkSuites(t, server, 'RSA certificate', [
+    ['ECDHE-RSA-AES128-GCM-SHA256', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'],
+    ['ECDHE-RSA-AES256-GCM-SHA384', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384'],
+    ['ECDHE-RSA-CHACHA20-POLY1305', 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256'],
+  ])
 })
