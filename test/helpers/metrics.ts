@@ -150,3 +150,11 @@ export function documentedMetrics(doc: string = readFileSync(DOC, 'utf8')): Docu
 export function listedValue(listed: readonly string[], value: string): boolean {
   return listed.some((v) => v === value || (/^\dxx$/.test(v) && new RegExp(`^${v[0]}\\d\\d$`).test(value)))
 }
+
+/**
+ * The metric names of a PromQL expression's selectors, each written `name{...}` (the
+ * chart's rules and dashboard always give a selector, so none is missed).
+ */
+export function selectorNames(expr: string): string[] {
+  return [...new Set([...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1]!))]
+}
