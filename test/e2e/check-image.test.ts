@@ -62,8 +62,10 @@ async function setDeploymentStatus(ready: number): Promise<void> {
   });
 }
 
-t.test('setup: the manifests\' Deployment, none of its replicas ready', async () => {
+t.test('setup: the manifests\' Deployment and ServiceAccounts, none of the replicas ready', async () => {
   await env!.cp.createNamespace(NS, one(manifests, 'Namespace').metadata.labels);
+  // the pods' ServiceAccounts, which the API server's admission looks up
+  for (const sa of manifests.filter((o) => o.kind === 'ServiceAccount')) await env!.cp.requestOk('POST', `/api/v1/namespaces/${NS}/serviceaccounts`, sa);
   await env!.cp.requestOk('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, deployment);
   await setDeploymentStatus(0);
   await env!.cp.createNamespace('agents', { [OPT_LABEL]: 'enabled' });
