@@ -88,7 +88,14 @@ t.test('each alert: a severity, a summary, a description naming the fix, a runbo
 })
 
 t.test('every series an alert reads is exported by the webhook, or is the API server\'s or Prometheus\' own', async (t) => {
-  const exported = seriesNames(parseExposition(await liveExposition()))
+  const families = parseExposition(await liveExposition())
+  const exported = seriesNames(families)
+  // histogram_quantile() never reports more than the largest finite bound, so the webhook's
+  // buckets must reach half of the largest timeoutSeconds (30, values.schema.json), and the
+  // default threshold must be a bound (with 1 s last, as before, the alert could never fire).
+  const bounds = new Set((families.get('openclaw_injector_admission_duration_seconds')?.samples ?? []).map((s) => s.labels.le).filter((le) => le !== undefined && le !== '+Inf').map(Number))
+  t.ok(Math.max(...bounds) >= 15, `the latency histogram's largest finite bound (${Math.max(...bounds)} s) reaches 15 s, half of timeoutSeconds 30`)
+  t.ok(bounds.has(2.5), 'and 2.5 s, half of the default timeoutSeconds 5, is a bound')
   for (const a of alerts) {
     for (const name of selectorNames(a.expr)) {
       if (name === 'up') continue // Prometheus' own, per scrape target
