@@ -141,6 +141,13 @@ export async function runChecks(api: CheckApi, options: CheckOptions): Promise<C
     }
   }
 
+  // 3b. our pods that cannot pull their image (a ✗ only when there is one)
+  if (deployment !== undefined && (deployment.status?.readyReplicas ?? 0) < (deployment.spec?.replicas ?? 1)) {
+    const pods = await guard('image', `kubectl -n ${injectorNamespace} describe pods -l app.kubernetes.io/name=openclaw-injector`, () => api.listPods(injectorNamespace))
+    const pulled = pods === undefined ? undefined : judgeImagePulls(pods)
+    if (pulled !== undefined) results.push(pulled)
+  }
+
   // 4. the webhook answering, and the pods of the opted-in namespaces
   const namespaces = await guard('namespaces', 'kubectl get namespaces --show-labels', () => targetNamespaces(api, options.namespace, webhook))
   if (namespaces === undefined) return results
@@ -251,6 +258,32 @@ export function judgeDeployment(d: any): CheckResult {
   if (ready === 0) return fail('deployment', `${name}: 0 of ${wanted} replicas ready`, `kubectl -n ${d.metadata.namespace} describe pods -l app.kubernetes.io/name=openclaw-injector`)
   if (ready < wanted) return fail('deployment', `${name}: ${ready} of ${wanted} replicas ready`, `kubectl -n ${d.metadata.namespace} describe pods -l app.kubernetes.io/name=openclaw-injector`)
   return ok('deployment', `${name}: ${ready} of ${wanted} replicas ready`)
+}
+
+/** The kubelet's waiting reasons of a container whose image it cannot pull (pkg/kubelet/images/types.go). */
+export const IMAGE_PULL_REASONS = ['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull', 'InvalidImageName'] as const
+
+/**
+ * A ✗ naming the image that the pods of openclaw-injector (webhook and certs Job, by the
+ * label app.kubernetes.io/name=openclaw-injector) cannot pull, with how to get it there;
+ * undefined when no container of theirs waits for an image. `pods`: the namespace's pods,
+ * as the API returns them (status.containerStatuses and initContainerStatuses).
+ */
+export function judgeImagePulls(pods: any[]): CheckResult | undefined {
+  const stuck: Array<{ pod: string; image: string; reason: string }> = []
+  for (const pod of pods) {
+    if (pod?.metadata?.labels?.['app.kubernetes.io/name'] !== WEBHOOK_POD_LABELS['app.kubernetes.io/name']) continue
+    for (const status of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+      const reason = status?.state?.waiting?.reason
+      if ((IMAGE_PULL_REASONS as readonly string[]).includes(reason)) stuck.push({ pod: pod.metadata.name, image: String(status.image ?? ''), reason })
+    }
+  }
+  if (stuck.length === 0) return undefined
+  const images = [...new Set(stuck.map((s) => s.image))]
+  const ns = pods[0]?.metadata?.namespace ?? 'openclaw-injector'
+  return fail('image',
+    `${stuck.length === 1 ? `pod ${ns}/${stuck[0]!.pod}` : `${stuck.length} containers of ${new Set(stuck.map((s) => s.pod)).size} pods in ${ns}`}: ${stuck[0]!.reason} for ${images.join(', ')}: the nodes cannot pull it (no release is published yet, or the registry needs credentials)`,
+    'build the image with `npm run image`, push it to a registry your nodes reach (or `kind load docker-image`), and point the install at it: helm --set image.repository=REGISTRY/openclaw-injector --set image.tag=VERSION, or images: in your kustomize overlay (docs/cluster-admin.md, Get the image)')
 }
 
 function selects(selector: any, labels: Record<string, string>): boolean {

@@ -42,7 +42,13 @@ export interface MetricsOptions {
   defaultMetrics?: boolean
 }
 
-const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]
+/**
+ * Upper bounds in seconds. Sub-millisecond for the usual answer; 2.5, 5, 10 and 15 so that
+ * histogram_quantile() can see a p99 above half of the webhook configuration's timeoutSeconds
+ * (1 to 30 s; the chart's alert OpenClawInjectorSlowAdmissions): above the last finite bound
+ * the quantile stops at that bound, and with 1 s last that alert could never fire.
+ */
+const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5, 5, 10, 15]
 
 /** A label value as the format quotes it: backslash, double quote and newline escaped. */
 function escapeLabel(value: string): string {

@@ -46,7 +46,7 @@ t.test('every YAML file parses and every kustomization lists its files', async (
       t.type(doc.kind, 'string', `${rel}: kind`)
     }
     if (path.basename(file) === 'kustomization.yaml') {
-      t.equal(docs[0].kind, 'Kustomization', `${rel} is a Kustomization`)
+      t.ok(['Kustomization', 'Component'].includes(docs[0].kind), `${rel} is a Kustomization (or a Component, manifests/components/)`)
       const dir = path.dirname(file)
       const listed = new Set<string>([...(docs[0].resources ?? []), ...(docs[0].patches ?? []).map((p: any) => p.path).filter(Boolean)])
       for (const sibling of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n) && n !== 'kustomization.yaml')) {

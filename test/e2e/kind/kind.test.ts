@@ -38,6 +38,7 @@ import { CommandError, eventually, prepareKind, repoRoot, startCluster, type Clu
 import { askGateway, currentPod, exec, injectedInit, newToken, readConfig, redactor, shown, verdict, type Acceptance } from './helpers/gateway.ts'
 import { apiserverLatency, formatLatency, formatUsage, peakUsage, webhookLatency, webhookUsage, WEBHOOK_NAMESPACE } from './helpers/measure.ts'
 import { helmScenario } from './scenarios/helm.ts'
+import { monitoringScenario } from './scenarios/monitoring.ts'
 import { CONFIG_PATH, GATEWAY_PORT, idlePod, OPT_IN, OPT_OUT_LABELS, openclawDeployment, openclawObjects, probePod, seedConfig, seedConfigMap, stateObjects, tokenSecret, type SyncMode } from './helpers/objects.ts'
 import { QUIET_CONFIG } from '../../openclaw/helpers/scenarios.ts'
 
@@ -521,6 +522,10 @@ if ('skip' in tools) {
       await k.kubectl(['uncordon', node])
     }
     await k.kubectl(['rollout', 'status', 'deployment/openclaw-injector', '-n', WEBHOOK_NAMESPACE, '--timeout=300s'])
+  })
+
+  await scenario('monitoring: PodMonitor and PrometheusRule on the Prometheus Operator\'s CRDs, the metrics they read (scenarios/monitoring.ts)', 'installed', async (t) => {
+    await monitoringScenario(t, cluster!, id)
   })
 
   // ---- 8: uninstall ---------------------------------------------------------------------------

@@ -15,7 +15,8 @@
 #   4. Images: a Debian bookworm rootfs (debootstrap), one image per cluster component under
 #      the exact names kubeadm and kind expect, the node base image (node/Dockerfile), and the
 #      node image assembled from them; the Node 24 stand-in base (images/node/), the webhook
-#      image from the repo's Dockerfile on it, the OpenClaw stand-in (images/openclaw/).
+#      image from the repo's Dockerfile on it (built by `npm run image`, as the docs say), the
+#      OpenClaw stand-in (images/openclaw/).
 #
 # stdout: only the last lines, shell to eval:
 #   export KIND_NODE_IMAGE=… OPENCLAW_INJECTOR_IMAGE=… OPENCLAW_IMAGE=…
@@ -422,7 +423,15 @@ webhook_image() {
     package-lock.json tsconfig.json scripts src | xargs -0 sha256sum; image_id "$NODE_IMAGE"; } | sha256sum | cut -d' ' -f1)"
   OPENCLAW_INJECTOR_IMAGE="openclaw-injector:kind-${inputs:0:12}"
   if image_current "$OPENCLAW_INJECTOR_IMAGE" "$inputs"; then bc_log "image $OPENCLAW_INJECTOR_IMAGE: up to date"; return; fi
-  classic_build "$OPENCLAW_INJECTOR_IMAGE" "$inputs" "$repo" --build-arg "NODE_IMAGE=$NODE_IMAGE"
+  # Built the documented way (`npm run image`, scripts/image.sh), so every kind run tests it.
+  local t=$SECONDS
+  bc_log "image $OPENCLAW_INJECTOR_IMAGE: building with npm run image ..."
+  if ! (cd "$repo" && DOCKER_BUILDKIT=0 IMAGE="$OPENCLAW_INJECTOR_IMAGE" NODE_IMAGE="$NODE_IMAGE" \
+      npm run -s image -- -q --label "$INPUTS_LABEL=$inputs") >"$kcache/build.log" 2>&1; then
+    tail -n 30 "$kcache/build.log" >&2
+    bc_die "image $OPENCLAW_INJECTOR_IMAGE: npm run image failed (log above; full log $kcache/build.log)"
+  fi
+  bc_log "image $OPENCLAW_INJECTOR_IMAGE: built in $((SECONDS - t))s, $(image_size "$OPENCLAW_INJECTOR_IMAGE")"
   drop_older openclaw-injector kind- "$OPENCLAW_INJECTOR_IMAGE"
 }
 
