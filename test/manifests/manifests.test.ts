@@ -9,7 +9,7 @@ import { MARKER_ENV } from '../../src/engine/init-container.ts'
 import { serviceDnsNames } from '../../src/certs/generate.ts'
 import { MANIFESTS, ROOT, kustomize, one, parseYaml, render, renderWithComponents } from './helpers/kustomize.ts'
 import { celImageRegex, celStringList } from './helpers/cel.ts'
-import { docCommands } from '../helpers/docs.ts'
+import { docCommands, docSteps, readmeCommands } from '../helpers/docs.ts'
 
 const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
 
@@ -407,4 +407,23 @@ t.test("the docs' uninstall commands run without a NotFound error", async (t) =>
     }
   }
   t.ok(gone.includes('mutatingwebhookconfiguration/openclaw-injector'), 'the webhook configuration goes first, so no pod creation waits on a webhook that is going away')
+})
+
+// Found on kind: a pod created 1 s after both webhook replicas were Ready was let through
+// uninjected (the Service was not yet reachable from the API server). Every documented install
+// ends by waiting for the real path; the kind tier runs these very commands.
+t.test('every documented install ends with check --wait in the namespace it opted in', async (t) => {
+  for (const heading of ['Install', 'Install with Helm']) {
+    const steps = docSteps(heading)
+    const last = steps.at(-1)!
+    t.strictSame(last.slice(0, 2), ['openclaw-injector', 'check'], `${heading}: the last step is openclaw-injector check`)
+    t.ok(last.some((a) => /^--wait(=\d+[smh])?$/.test(a)), `${heading}: with --wait`)
+    const ns = last[last.indexOf('-n') + 1]
+    t.ok(steps.some((a) => a.join(' ') === `kubectl label namespace ${ns} openclaw.ai/token-sync=enabled`), `${heading}: namespace ${ns} is opted in before`)
+  }
+  t.ok(docSteps('Install with Helm')[0]!.includes('--wait'), 'helm install --wait')
+  const documented = new Set(['Install', 'Install with Helm', 'Opt a namespace in'].flatMap((h) => docSteps(h, 'all')).map((a) => a.join(' ')))
+  const readme = readmeCommands('Installing it in a cluster')
+  t.ok(readme.length >= 6, `README.md's install commands (${readme.length})`)
+  for (const command of readme) t.ok(documented.has(command.join(' ')), `README.md: ${command.join(' ')} is as docs/cluster-admin.md gives it`)
 })
