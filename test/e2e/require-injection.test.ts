@@ -100,6 +100,13 @@ t.test('the policy warns about an uninjected OpenClaw pod, says nothing otherwis
   const byAnnotation = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'by-annotation', annotations: { [ANNOTATIONS.tokenSync]: 'enabled' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.37' }] } }
   t.match((await create('ri-in', byAnnotation)).warning, POLICY, 'as is the opt-in annotation')
 
+  // What monitoring sees: the API server counts the policy's verdicts in its own metrics
+  // (an alert on uninjected OpenClaw pods can be built on them).
+  const metrics = (await cp.request('GET', '/metrics')).text
+  const counted = metrics.split('\n').filter((l) => l.startsWith('apiserver_validating_admission_policy_check_total{') && l.includes(`policy="${POLICY}"`))
+  t.ok(counted.length > 0, 'apiserver_validating_admission_policy_check_total counts the policy\'s verdicts')
+  for (const line of counted) t.comment(line)
+
   // Deny, as components/require-injection-deny renders the binding.
   const deny = one(renderWithComponents(['require-injection-deny']), 'ValidatingAdmissionPolicyBinding', POLICY)
   t.strictSame(deny.spec.validationActions, ['Deny', 'Audit'])

@@ -143,8 +143,8 @@ export async function helmScenario(t: Test, cluster: Cluster, tools: KindTools, 
 
   await t.test('helm uninstall removes everything the release made', async (t) => {
     uninstallChart({ ...helmOpts })
-    const left = await cluster.kubectl(['get', 'mutatingwebhookconfiguration,clusterrole,clusterrolebinding', '-o', 'name'])
-    t.notMatch(left.stdout, /openclaw-injector/, 'no webhook configuration or cluster role of ours is left')
+    const left = await cluster.kubectl(['get', 'mutatingwebhookconfiguration,validatingadmissionpolicy,validatingadmissionpolicybinding,clusterrole,clusterrolebinding', '-o', 'name'])
+    t.notMatch(left.stdout, /openclaw-injector/, 'no webhook configuration, admission policy or cluster role of ours is left')
     // The webhook's pods still finish their graceful shutdown after the Deployment is gone.
     const ours = async () => (await cluster.kubectl(['get', 'all,secret,configmap,role,rolebinding,serviceaccount,pdb,networkpolicy,job,cronjob', '-n', NS, '-o', 'name'])).stdout
     await eventually('the webhook pods to finish terminating', 120_000, async () => !/^pod\/openclaw-injector/m.test(await ours())).catch(() => undefined)
