@@ -88,7 +88,7 @@ t.test('the policy warns about an uninjected OpenClaw pod, says nothing otherwis
     ['labelled openclaw.ai/token-sync=disabled', 'ri-in', openclawPod('opted-out-label', { labels: { [OPT_LABEL]: 'disabled' } })],
     ['in a namespace that did not opt in', 'ri-out', openclawPod('elsewhere')],
     ['not an OpenClaw pod', 'ri-in', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'plain' }, spec: { containers: [{ name: 'c', image: 'busybox:1.37' }] } }],
-    ['a Windows pod', 'ri-in', openclawPod('windows', { spec: { os: { name: 'windows' }, securityContext: { runAsNonRoot: true } } })],
+    ['a Windows pod', 'ri-in', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'windows' }, spec: { os: { name: 'windows' }, containers: [{ name: 'gateway', image: 'ghcr.io/openclaw/openclaw:2026.9.6' }] } }],
   ]
   for (const [what, ns, pod] of silent) {
     const r = await create(ns, pod)
