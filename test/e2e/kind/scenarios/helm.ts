@@ -81,7 +81,7 @@ export async function helmScenario(t: Test, cluster: Cluster, tools: KindTools, 
         await cluster.kubectl(step.slice(1).map(local))
       } else if (step[0] === 'openclaw-injector') {
         const r = await openclawInjector(cluster, step.slice(1).map(local))
-        t.equal(r.code, 0, `${step.join(' ')}: exit 0`, { stdout: r.stdout, stderr: r.stderr })
+        t.equal(r.code, 0, `${step.map(local).join(' ')}: exit 0`, { stdout: r.stdout, stderr: r.stderr })
         t.comment(r.stderr.trim().split('\n').pop()!)
       } else {
         t.fail(`docs/cluster-admin.md Install with Helm: ${step.join(' ')} is not a command this test knows how to run`)
