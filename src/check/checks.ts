@@ -72,6 +72,50 @@ export interface CheckOptions {
 const ok = (name: string, detail: string): CheckResult => ({ name, ok: true, detail })
 const fail = (name: string, detail: string, fix: string): CheckResult => ({ name, ok: false, detail, fix })
 
+/** The name of the check whose ✓ proves the whole path: the API server called the webhook and a dry-run pod came back injected. */
+export const DRY_RUN_CHECK = 'dry-run pod'
+
+export interface WaitOptions {
+  /** Give up after this many milliseconds (measured from the first run). */
+  timeoutMs: number
+  /** Pause between runs, in milliseconds (default 2000). */
+  intervalMs?: number
+  /** Injected for tests: a pause, and a clock in milliseconds. */
+  sleep?: (ms: number) => Promise<void>
+  now?: () => number
+}
+
+export interface WaitOutcome {
+  /** The results of the last run. */
+  results: CheckResult[]
+  /** True when the last run's dry-run pod came back injected. */
+  injected: boolean
+  runs: number
+  waitedMs: number
+}
+
+/**
+ * Runs the checks again and again until the dry-run pod comes back injected or `timeoutMs`
+ * passes, and returns the last run. Why: right after an install, Ready webhook pods are not
+ * yet a reachable Service (the kubelet and kube-proxy lag behind the Deployment's status), so
+ * a pod created then is let through uninjected under failurePolicy Ignore; only a review the
+ * API server really sent to the webhook shows the path works. Never throws for what it
+ * finds; `run` is runChecks bound to its API and options.
+ */
+export async function untilInjected(run: () => Promise<CheckResult[]>, options: WaitOptions): Promise<WaitOutcome> {
+  const now = options.now ?? Date.now
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+  const interval = options.intervalMs ?? 2000
+  const start = now()
+  for (let runs = 1; ; runs++) {
+    const results = await run()
+    const injected = results.some((r) => r.name === DRY_RUN_CHECK && r.ok)
+    const waitedMs = now() - start
+    if (injected || waitedMs + interval > options.timeoutMs) return { results, injected, runs, waitedMs }
+    await sleep(interval)
+  }
+}
+
 /** Runs every check in order; never throws for what it finds in the cluster (that is a ✗). */
 export async function runChecks(api: CheckApi, options: CheckOptions): Promise<CheckResult[]> {
   const results: CheckResult[] = []
@@ -153,14 +197,14 @@ export async function runChecks(api: CheckApi, options: CheckOptions): Promise<C
   if (namespaces === undefined) return results
   const labelHint = namespaceLabelHint(webhook)
   if (namespaces.length === 0) {
-    results.push(fail('dry-run pod', options.namespace === undefined ? `no namespace is labelled ${labelHint}, so no pod is ever sent to the webhook` : `namespace ${options.namespace} not found`,
+    results.push(fail(DRY_RUN_CHECK, options.namespace === undefined ? `no namespace is labelled ${labelHint}, so no pod is ever sent to the webhook` : `namespace ${options.namespace} not found`,
       `kubectl label namespace NAMESPACE ${labelHint}`))
     return results
   }
   let runningVersion: string | undefined
   if (webhook !== undefined) {
     const ns = namespaces[0]!
-    const outcome = await guard('dry-run pod', `kubectl auth can-i create pods -n ${ns.name}`, () => api.dryRunCreatePod(ns.name, dryRunPod(options.settings)))
+    const outcome = await guard(DRY_RUN_CHECK, `kubectl auth can-i create pods -n ${ns.name}`, () => api.dryRunCreatePod(ns.name, dryRunPod(options.settings)))
     if (outcome !== undefined) {
       const judged = judgeDryRun(outcome, ns.name, webhook)
       results.push(judged.result)
@@ -365,7 +409,7 @@ export function dryRunPod(settings: EngineSettings): Pod {
 }
 
 export function judgeDryRun(outcome: DryRunOutcome, namespace: string, webhook: any): { result: CheckResult; version?: string } {
-  const name = 'dry-run pod'
+  const name = DRY_RUN_CHECK
   if (!outcome.ok) {
     return { result: fail(name, `the API server refused a dry-run OpenClaw pod in ${namespace}: ${outcome.message}`, 'fix the ✗ above (with failurePolicy Fail, no OpenClaw pod can be created until then)') }
   }

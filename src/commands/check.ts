@@ -3,12 +3,12 @@
 import { isDnsLabel, isDnsSubdomain } from '../names.ts'
 import { ClusterError } from '../certs/cluster.ts'
 import { createCheckApi } from '../check/api.ts'
-import { runChecks, type CheckResult } from '../check/checks.ts'
+import { runChecks, untilInjected, type CheckResult } from '../check/checks.ts'
 import { parseDuration } from './certs.ts'
 import type { CommandIO } from './io.ts'
 import { parseSettingsArgs } from './settings-args.ts'
 
-const USAGE = `usage: openclaw-injector check [-n NAMESPACE] [-o text|json] [flags]
+const USAGE = `usage: openclaw-injector check [-n NAMESPACE] [-o text|json] [--wait[=DURATION]] [flags]
 
 Checks a live installation against the current kubeconfig (--kubeconfig, KUBECONFIG,
 in-cluster, ~/.kube/config): the webhook configuration and its caBundle, the serving
@@ -19,6 +19,10 @@ pods not injected, and pods injected by another version than the one running.
 Exit 0 when every check passes, 1 when one fails, 2 for bad flags.
 
   -n, --namespace NS            only this namespace for the dry run and the pod checks
+  --wait[=DURATION]             run the checks again every 2s until the dry-run pod comes
+                                back injected, at most DURATION (default 2m): the last step
+                                of an install, since Ready webhook pods are not yet a Service
+                                the API server reaches; then report as usual
   -o, --output text|json        text (default): one line per check; json: an object
   --webhook-configuration NAME  the MutatingWebhookConfiguration (default openclaw-injector)
   --injector-namespace NS       where the Deployment runs when the webhook is registered by
@@ -35,7 +39,11 @@ const FLAGS = {
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
   timeout: { type: 'string' },
+  wait: { type: 'string' },
 } as const
+
+/** What a bare `--wait` waits for. */
+const DEFAULT_WAIT = '2m'
 
 /** The text report: one line per check; a ✗ line ends with its fix. */
 export function formatText(results: CheckResult[]): string {
@@ -44,7 +52,8 @@ export function formatText(results: CheckResult[]): string {
 
 export async function run(args: string[], io: CommandIO): Promise<number> {
   const command = 'openclaw-injector check'
-  const parsed = parseSettingsArgs(command, () => USAGE, args, io, FLAGS)
+  // --wait takes an optional value: a bare --wait is --wait=2m (node:util parseArgs has no optional values).
+  const parsed = parseSettingsArgs(command, () => USAGE, args.map((a) => (a === '--wait' ? `--wait=${DEFAULT_WAIT}` : a)), io, FLAGS)
   if (typeof parsed === 'number') return parsed
   const values = parsed.values as Record<string, string | undefined>
   const usage = (message: string): number => {
@@ -61,16 +70,27 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   if (!isDnsSubdomain(configName)) return usage(`--webhook-configuration ${JSON.stringify(configName)}: not a valid object name`)
   const timeoutMs = values.timeout === undefined ? 30_000 : parseDuration(values.timeout)
   if (timeoutMs === undefined || timeoutMs <= 0) return usage(`--timeout ${JSON.stringify(values.timeout)}: expected a duration such as 30s or 2m`)
+  const waitMs = values.wait === undefined ? undefined : (parseDuration(values.wait) ?? 0)
+  if (waitMs !== undefined && waitMs <= 0) return usage(`--wait ${JSON.stringify(values.wait)}: expected a duration such as 30s or 2m`)
 
   let results: CheckResult[]
   try {
     const api = await createCheckApi({ kubeconfig: values.kubeconfig, context: values.context, timeoutMs })
-    results = await runChecks(api, {
+    const once = () => runChecks(api, {
       webhookConfiguration: configName,
       injectorNamespace: values['injector-namespace'] ?? 'openclaw-injector',
       namespace: values.namespace,
       settings: parsed.settings.engine,
     })
+    if (waitMs === undefined) {
+      results = await once()
+    } else {
+      io.stderr.write(`${command}: waiting up to ${values.wait} for a dry-run OpenClaw pod to come back injected\n`)
+      const waited = await untilInjected(once, { timeoutMs: waitMs })
+      results = waited.results
+      const seconds = (waited.waitedMs / 1000).toFixed(0)
+      io.stderr.write(`${command}: ${waited.injected ? `the API server reached the webhook after ${seconds} s` : `the dry-run pod did not come back injected within ${values.wait}`} (${waited.runs} run${waited.runs === 1 ? '' : 's'})\n`)
+    }
   } catch (error) {
     if (!(error instanceof ClusterError)) throw error
     io.stderr.write(`${command}: ${error.message}\n`)

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { DEFAULT_ENGINE_SETTINGS } from '../../src/settings.ts'
 import { imageMatches } from '../../src/engine/images.ts'
-import { one, parseYaml, render, ROOT } from '../manifests/helpers/kustomize.ts'
+import { one, parseYaml, render, renderWithComponents, ROOT } from '../manifests/helpers/kustomize.ts'
 import { celImageRegex, celStringList } from '../manifests/helpers/cel.ts'
 import { CHART_DIR, helmBinary, helmVersion, lint, runHelm, template, valuesInput } from '../helm/helm.ts'
 
@@ -63,10 +63,22 @@ function normalise(t: Test, objects: any[], revision = 1): { regular: any[]; hoo
  * expression is compared character for character with that file separately (below).
  */
 function celSpacing(o: any): any {
-  if (o.kind !== 'MutatingWebhookConfiguration') return o
-  const copy = structuredClone(o)
-  for (const w of copy.webhooks ?? []) for (const c of w.matchConditions ?? []) c.expression = c.expression.replace(/\s+/g, ' ')
-  return copy
+  const spaced = (text: string) => text.replace(/\s+/g, ' ')
+  if (o.kind === 'MutatingWebhookConfiguration') {
+    const copy = structuredClone(o)
+    for (const w of copy.webhooks ?? []) for (const c of w.matchConditions ?? []) c.expression = spaced(c.expression)
+    return copy
+  }
+  if (o.kind === 'ValidatingAdmissionPolicy') {
+    const copy = structuredClone(o)
+    for (const c of copy.spec.matchConditions ?? []) c.expression = spaced(c.expression)
+    for (const v of copy.spec.validations ?? []) {
+      v.expression = spaced(v.expression)
+      if (v.message !== undefined) v.message = spaced(v.message)
+    }
+    return copy
+  }
+  return o
 }
 
 /** Strict, object by object: the same set of kind/name, and each pair deep-equal. */
@@ -88,6 +100,10 @@ t.test('default values render the objects of manifests/, field for field', async
   compare(t, regular, render('.'), ['Namespace/openclaw-injector'])
   const source = parseYaml(readFileSync(path.join(ROOT, 'manifests/base/mutatingwebhookconfiguration.yaml'), 'utf8'), 'mwc')[0]
   t.strictSame(one(regular, 'MutatingWebhookConfiguration').webhooks[0].matchConditions, source.webhooks[0].matchConditions, 'matchConditions character for character as in the manifest file')
+  const policy = parseYaml(readFileSync(path.join(ROOT, 'manifests/require-injection/validatingadmissionpolicy.yaml'), 'utf8'), 'policy')[0]
+  const rendered = one(regular, 'ValidatingAdmissionPolicy')
+  t.strictSame(rendered.spec.matchConditions, policy.spec.matchConditions, 'the policy\'s matchConditions character for character as in the manifest file')
+  t.strictSame(rendered.spec.validations, policy.spec.validations, 'its validation and message character for character as in the manifest file')
   t.strictSame(hooks.map(key).sort(), [
     'Job/openclaw-injector-cleanup',
     'Role/openclaw-injector-cleanup',
@@ -128,7 +144,7 @@ t.test('the uninstall hook deletes the certs Job\'s Secret and nothing else', as
 })
 
 t.test('helm lint --strict is clean, with defaults and with every switch turned', async (t) => {
-  for (const values of [undefined, { certManager: { enabled: true } }, { engine: { mode: 'ref', appNames: ['a'] }, webhook: { failurePolicy: 'Fail' }, cleanupOnUninstall: false }]) {
+  for (const values of [undefined, { certManager: { enabled: true } }, { engine: { mode: 'ref', appNames: ['a'] }, webhook: { failurePolicy: 'Fail' }, cleanupOnUninstall: false, networkPolicy: { apiServerCIDRs: ['10.0.0.0/8'] }, requireInjection: { validationActions: ['Deny', 'Audit'] } }, { requireInjection: { enabled: false } }]) {
     const r = lint(values)
     t.equal(r.status, 0, `lint ${JSON.stringify(values ?? 'defaults')}: ${r.stdout.trim().split('\n').pop()} ${r.stderr.trim()}`)
     t.notMatch(r.stdout + r.stderr, /\[(WARNING|ERROR)\]/, 'no warnings')
@@ -145,7 +161,7 @@ t.test('a release name other than the default names every object after it', asyn
   const objects = renderChart(undefined, 'oci', 'tools')
   const regular = objects.filter((o) => o.metadata.annotations?.[HOOK] === undefined)
   for (const o of regular) t.match(o.metadata.name, /^oci(-|$)/, `${key(o)} is named after the release`)
-  for (const o of regular) if (!['MutatingWebhookConfiguration', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind)) t.equal(o.metadata.namespace, 'tools', `${key(o)} namespace`)
+  for (const o of regular) if (!['MutatingWebhookConfiguration', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'].includes(o.kind)) t.equal(o.metadata.namespace, 'tools', `${key(o)} namespace`)
   const w = one(objects, 'MutatingWebhookConfiguration').webhooks[0]
   t.strictSame(w.clientConfig.service, { name: 'oci', namespace: 'tools', path: '/mutate', port: 443 })
   t.strictSame(w.namespaceSelector.matchExpressions[1].values, ['kube-system', 'kube-public', 'kube-node-lease', 'tools'], 'its own namespace is excluded')
@@ -246,6 +262,8 @@ t.test('webhook values: failurePolicy, timeout, namespace label, extra condition
       excludedNamespaces: ['kube-system'],
       matchConditions: [{ name: 'not-injected', expression: "!has(object.metadata.annotations) || !('openclaw.ai/token-sync-status' in object.metadata.annotations)" }],
     },
+    // the policy picks OpenClaw pods with the condition named openclaw-pod, which this list lacks
+    requireInjection: { enabled: false },
   }), 'MutatingWebhookConfiguration').webhooks[0]
   t.equal(w.failurePolicy, 'Fail')
   t.equal(w.timeoutSeconds, 3)
@@ -273,4 +291,34 @@ t.test('image, replicas and resources', async (t) => {
   }
   const job = one(objects, 'Job')
   t.strictSame(one(objects, 'CronJob').spec.jobTemplate.spec.template, job.spec.template, 'the CronJob runs exactly the Job\'s pod')
+})
+
+t.test('networkPolicy.apiServerCIDRs and requireInjection render the components of manifests/', async (t) => {
+  const { regular } = normalise(t, renderChart({ networkPolicy: { apiServerCIDRs: ['172.18.0.0/16'] }, requireInjection: { validationActions: ['Deny', 'Audit'] } }))
+  compare(t, regular, renderWithComponents(['apiserver-ingress', 'require-injection-deny']), ['Namespace/openclaw-injector'])
+  const np = one(renderChart({ networkPolicy: { apiServerCIDRs: ['10.0.0.0/8', 'fd00:10::/64'] } }), 'NetworkPolicy')
+  t.strictSame(np.spec.ingress[0].from, [{ ipBlock: { cidr: '10.0.0.0/8' } }, { ipBlock: { cidr: 'fd00:10::/64' } }], 'one ipBlock per CIDR, IPv6 too')
+  t.equal(renderChart({ requireInjection: { enabled: false } }).filter((o) => o.kind.startsWith('ValidatingAdmissionPolicy')).length, 0, 'requireInjection.enabled=false leaves the policy out')
+  for (const [input, complaint] of [
+    ['requireInjection:\n  validationActions: [Deny, Warn]\n', /validationActions/],
+    ['requireInjection:\n  validationActions: [Refuse]\n', /validationActions/],
+    ['networkPolicy:\n  apiServerCIDRs: [10.0.0.1]\n', /apiServerCIDRs/],
+    ['webhook:\n  matchConditions: [{name: other, expression: "true"}]\n', /no condition named openclaw-pod/],
+  ] as const) {
+    const r = runHelm(['template', 'x', CHART_DIR, '--values', '-'], { input })
+    t.not(r.status, 0, `refused: ${input.trim().replace(/\n\s*/g, ' ')}`)
+    t.match(r.stderr, complaint, 'naming the value')
+  }
+})
+
+t.test('the policy follows the release name, the namespace label and the engine\'s selection', async (t) => {
+  const objects = renderChart({ engine: { appNames: ['my-claw'], imagePattern: '(^|/)acme/openclaw$' }, webhook: { namespaceLabel: { key: 'example.com/claw', value: 'opted-in' } } }, 'oci', 'tools')
+  const policy = one(objects, 'ValidatingAdmissionPolicy', 'oci-require-injection')
+  const binding = one(objects, 'ValidatingAdmissionPolicyBinding', 'oci-require-injection')
+  t.equal(binding.spec.policyName, policy.metadata.name)
+  const w = one(objects, 'MutatingWebhookConfiguration').webhooks[0]
+  t.strictSame(policy.spec.matchConstraints.namespaceSelector, w.namespaceSelector, 'the webhook\'s namespaces, release namespace excluded')
+  t.equal(policy.spec.matchConditions[0].expression, w.matchConditions[0].expression, 'the webhook\'s openclaw-pod condition')
+  t.strictSame(celStringList(policy.spec.matchConditions[0].expression, "object.metadata.labels['app.kubernetes.io/name'] in"), ['my-claw'])
+  t.equal(celImageRegex(policy.spec.matchConditions[0].expression), '^([^@]*/)?acme/openclaw(:[^/@:]*)?(@.*)?$')
 })

@@ -3,8 +3,9 @@
 import t from 'tap'
 import { mutatePod } from '../../src/engine/index.ts'
 import { defaultSettings } from '../../src/settings.ts'
-import { dryRunPod, judgeDeployment, judgeDryRun, judgePdb, judgeServingCertificate } from '../../src/check/checks.ts'
-import { formatText } from '../../src/commands/check.ts'
+import { DRY_RUN_CHECK, dryRunPod, judgeDeployment, judgeDryRun, judgePdb, judgeServingCertificate, untilInjected } from '../../src/check/checks.ts'
+import { formatText, run } from '../../src/commands/check.ts'
+import { PassThrough } from 'node:stream'
 import { generateCertificates } from '../../src/certs/generate.ts'
 import { ANNOTATIONS } from '../../src/engine/annotations.ts'
 
@@ -74,4 +75,53 @@ t.test('dry run: injected, refused, or let through uninjected', async (t) => {
 
 t.test('text: one line per check, the fix on the ✗ line', async (t) => {
   t.equal(formatText([{ name: 'a', ok: true, detail: 'fine' }, { name: 'b', ok: false, detail: 'broken', fix: 'do x' }]), '✓ a: fine\n✗ b: broken; fix: do x\n')
+})
+
+t.test('--wait: the checks run again until the dry-run pod comes back injected, or the time is up', async (t) => {
+  const dryRun = (ok: boolean) => ({ name: DRY_RUN_CHECK, ok, detail: ok ? 'came back injected' : 'came back NOT injected', ...(ok ? {} : { fix: 'x' }) })
+  let clock = 0
+  const sleeps: number[] = []
+  const clocked = { now: () => clock, sleep: async (ms: number) => { sleeps.push(ms); clock += ms } }
+  // the first two runs find the Service not yet reachable, the third gets through
+  const answers = [false, false, true]
+  let runs = 0
+  const outcome = await untilInjected(async () => [{ name: 'deployment', ok: true, detail: '2 of 2' }, dryRun(answers[runs++]!)], { timeoutMs: 120_000, ...clocked })
+  t.equal(outcome.injected, true)
+  t.equal(outcome.runs, 3, 'ran until the dry-run pod came back injected')
+  t.strictSame(sleeps, [2000, 2000], 'every 2 s')
+  t.equal(outcome.waitedMs, 4000)
+  t.equal(outcome.results[1]!.ok, true, 'the last run is reported')
+
+  clock = 0
+  sleeps.length = 0
+  const never = await untilInjected(async () => [dryRun(false)], { timeoutMs: 10_000, ...clocked })
+  t.equal(never.injected, false, 'gives up')
+  t.ok(never.waitedMs <= 10_000, `within the time given (${never.waitedMs} ms)`)
+  t.equal(never.runs, 6, 'runs at 0, 2, 4, 6, 8 and 10 s; the next would start past 10 s')
+  t.equal(never.results[0]!.ok, false, 'and reports the ✗ of the last run')
+
+  let once = 0
+  const absent = await untilInjected(async () => { once++; return [{ name: 'webhook configuration', ok: false, detail: 'not found', fix: 'install' }] }, { timeoutMs: 3000, ...clocked })
+  t.equal(absent.injected, false, 'no dry-run check at all (nothing installed) is not injected')
+  t.equal(once, 2)
+})
+
+t.test('--wait takes an optional duration; a bad one is one line and exit 2', async (t) => {
+  const io = () => {
+    let err = ''
+    const sink = new PassThrough()
+    const stderr = new PassThrough()
+    stderr.on('data', (d) => (err += d))
+    return { io: { stdin: new PassThrough(), stdout: sink, stderr }, err: () => err }
+  }
+  for (const bad of ['--wait=soon', '--wait=0s', '--wait=']) {
+    const o = io()
+    t.equal(await run([bad], o.io), 2, `${bad}: exit 2`)
+    t.match(o.err(), /^openclaw-injector check: --wait "[^"]*": expected a duration such as 30s or 2m; see --help\n$/, `${bad}: one line naming the value`)
+  }
+  const help = io()
+  let out = ''
+  help.io.stdout.on('data', (d) => (out += d))
+  t.equal(await run(['--help'], help.io), 0)
+  t.match(out, /--wait\[=DURATION\]/, 'the usage shows it')
 })

@@ -12,7 +12,7 @@
 // The service-and-port-forward path of `check` needs a kubelet: the kind tier covers it.
 import t from 'tap';
 import type { Test } from 'tap';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { ANNOTATIONS, OPT_LABEL } from '../../src/engine/annotations.ts';
 import { MARKER_ENV } from '../../src/engine/init-container.ts';
 import { VERSION } from '../../src/build-info.generated.ts';
@@ -235,6 +235,38 @@ t.test('with failurePolicy Fail the dry run is refused, and check says so', asyn
   await env!.setCaBundle(env!.ca.cert);
   await env!.setFailurePolicy('Ignore');
   assertHealthy(t, check(), 'restored');
+});
+
+// What the docs' install ends with. The API server cannot use the webhook (its caBundle holds
+// another CA, as the API server sees a webhook it cannot reach yet), then can: check --wait
+// keeps sending the dry-run pod until it comes back injected.
+t.test('--wait: repeats until the dry-run pod comes back injected, or gives up with the ✗', async (t) => {
+  const other = await servingCertificates(undefined, { commonName: 'someone-else' });
+  await env!.setCaBundle(other.caCert);
+  const short = check('-n', 'agents', '--wait=3s');
+  t.equal(short.code, 1, 'still broken after 3 s: exit 1');
+  t.match(short.checks.find((c) => c.name === 'dry-run pod'), { ok: false, detail: /NOT injected/ });
+  t.match(short.stderr, /^openclaw-injector check: waiting up to 3s for a dry-run OpenClaw pod to come back injected\nopenclaw-injector check: the dry-run pod did not come back injected within 3s \([2-9] runs\)\n$/);
+
+  const started = Date.now();
+  const waiting = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'check', '--kubeconfig', env!.cp.kubeconfigPath, '-o', 'json', '-n', 'agents', '--wait'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  await new Promise((r) => setTimeout(r, 4000));
+  await env!.setCaBundle(env!.ca.cert);
+  const done = await waiting;
+  t.equal(done.code, 0, `healthy once the API server can use the webhook (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  const report = JSON.parse(done.stdout);
+  t.equal(report.healthy, true);
+  t.match(report.checks.find((c: Check) => c.name === 'dry-run pod'), { ok: true, detail: /came back injected/ });
+  t.match(done.stderr, /waiting up to 2m for a dry-run OpenClaw pod/, 'a bare --wait waits up to 2m');
+  const runs = Number(/the API server reached the webhook after \d+ s \((\d+) runs?\)/.exec(done.stderr)?.[1]);
+  t.ok(runs >= 2, `it ran the checks again until then (${runs} runs)`);
 });
 
 t.test('registered through a Service: the certificate is fetched from a ready endpoint\'s pod', async (t) => {

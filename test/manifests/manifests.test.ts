@@ -7,9 +7,9 @@ import { ANNOTATIONS, APP_NAME_LABEL, OPT_LABEL } from '../../src/engine/annotat
 import { DEFAULT_ENGINE_SETTINGS } from '../../src/settings.ts'
 import { MARKER_ENV } from '../../src/engine/init-container.ts'
 import { serviceDnsNames } from '../../src/certs/generate.ts'
-import { MANIFESTS, ROOT, kustomize, one, parseYaml, render } from './helpers/kustomize.ts'
+import { MANIFESTS, ROOT, kustomize, one, parseYaml, render, renderWithComponents } from './helpers/kustomize.ts'
 import { celImageRegex, celStringList } from './helpers/cel.ts'
-import { docCommands } from '../helpers/docs.ts'
+import { docCommands, docSteps, readmeCommands } from '../helpers/docs.ts'
 
 const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
 
@@ -36,17 +36,23 @@ const certManager = render('overlays/cert-manager')
 
 t.test('every YAML file parses and every kustomization lists its files', async (t) => {
   const files = yamlFiles(MANIFESTS)
-  t.ok(files.length >= 14, `${files.length} files`)
+  t.ok(files.length >= 18, `${files.length} files`)
   for (const file of files) {
     const rel = path.relative(ROOT, file)
     const docs = parseYaml(readFileSync(file, 'utf8'), rel)
     t.ok(docs.length > 0, `${rel}: has documents`)
     for (const doc of docs) {
+      if (Array.isArray(doc)) {
+        // a JSON patch (RFC 6902) that a kustomization lists under patches
+        t.ok(doc.every((op) => typeof op.op === 'string' && typeof op.path === 'string'), `${rel}: a JSON patch`)
+        continue
+      }
       t.type(doc.apiVersion, 'string', `${rel}: apiVersion`)
       t.type(doc.kind, 'string', `${rel}: kind`)
     }
     if (path.basename(file) === 'kustomization.yaml') {
-      t.ok(['Kustomization', 'Component'].includes(docs[0].kind), `${rel} is a Kustomization (or a Component, manifests/components/)`)
+      const component = rel.startsWith('manifests/components/')
+      t.equal(docs[0].kind, component ? 'Component' : 'Kustomization', `${rel} is a ${component ? 'Component' : 'Kustomization'}`)
       const dir = path.dirname(file)
       const listed = new Set<string>([...(docs[0].resources ?? []), ...(docs[0].patches ?? []).map((p: any) => p.path).filter(Boolean)])
       for (const sibling of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n) && n !== 'kustomization.yaml')) {
@@ -74,8 +80,10 @@ t.test('the base renders exactly these objects, in namespace openclaw-injector',
     'Service/openclaw-injector',
     'ServiceAccount/openclaw-injector',
     'ServiceAccount/openclaw-injector-certs',
+    'ValidatingAdmissionPolicy/openclaw-injector-require-injection',
+    'ValidatingAdmissionPolicyBinding/openclaw-injector-require-injection',
   ])
-  const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration'])
+  const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'])
   for (const o of base) {
     if (clusterScoped.has(o.kind)) t.equal(o.metadata.namespace, undefined, `${o.kind} is cluster-scoped`)
     else t.equal(o.metadata.namespace, 'openclaw-injector', `${o.kind}/${o.metadata.name} namespace`)
@@ -235,6 +243,63 @@ t.test('matchConditions say what the engine\'s defaults say', async (t) => {
   t.notMatch(injected, new RegExp(ANNOTATIONS.status.replace(/[./]/g, '\\$&')), 'not the status annotation: a pod that lost our container is sent again')
 })
 
+t.test('the require-injection policy picks the webhook\'s pods and asks for its init container', async (t) => {
+  const policy = one(base, 'ValidatingAdmissionPolicy', 'openclaw-injector-require-injection')
+  const binding = one(base, 'ValidatingAdmissionPolicyBinding', 'openclaw-injector-require-injection')
+  const w = one(base, 'MutatingWebhookConfiguration').webhooks[0]
+  t.equal(policy.apiVersion, 'admissionregistration.k8s.io/v1')
+  t.equal(binding.spec.policyName, policy.metadata.name)
+  t.strictSame(binding.spec.validationActions, ['Warn', 'Audit'], 'by default it warns and audits, never refuses')
+  t.equal(binding.spec.paramRef, undefined)
+  t.equal(binding.spec.matchResources, undefined, 'the policy alone says which pods')
+  t.equal(policy.spec.failurePolicy, 'Ignore', 'an error of the policy itself never blocks a pod')
+  const m = policy.spec.matchConstraints
+  t.strictSame(m.resourceRules, w.rules, 'pod creations, as the webhook')
+  t.equal(m.matchPolicy, w.matchPolicy)
+  t.strictSame(m.namespaceSelector, w.namespaceSelector, 'the opted-in namespaces, as the webhook')
+  t.strictSame(m.objectSelector, w.objectSelector, 'not pods labelled disabled, as the webhook')
+  // The CEL as written in the two files (kustomize's YAML library re-folds it, see test/chart).
+  const file = (f: string) => parseYaml(readFileSync(path.join(MANIFESTS, f), 'utf8'), f)
+  const rawPolicy = file('require-injection/validatingadmissionpolicy.yaml')[0]
+  const rawWebhook = file('base/mutatingwebhookconfiguration.yaml')[0].webhooks[0]
+  t.same(rawPolicy.spec.matchConditions.map((c: { name: string }) => c.name), ['openclaw-pod', 'not-opted-out', 'not-windows'])
+  t.equal(rawPolicy.spec.matchConditions[0].expression, rawWebhook.matchConditions[0].expression, 'OpenClaw pods: the webhook\'s condition, character for character')
+  const optOut: string = rawPolicy.spec.matchConditions[1].expression
+  t.match(optOut, `object.metadata.annotations['${ANNOTATIONS.tokenSync}'] == 'disabled'`, 'the engine\'s opt-out annotation (src/engine/index.ts, opted-out)')
+  t.match(optOut, /^!\(has\(object\.metadata\.annotations\) &&/)
+  t.match(rawPolicy.spec.matchConditions[2].expression, "object.spec.os.name == 'windows'", 'the engine skips Windows pods')
+  t.equal(rawPolicy.spec.validations.length, 1)
+  const v = rawPolicy.spec.validations[0]
+  const spaced = (cel: string) => cel.replace(/\s+/g, ' ')
+  t.equal(spaced(v.expression), spaced(rawWebhook.matchConditions[1].expression).replace(/^!\(/, '').replace(/\)$/, ''),
+    'injected: the webhook\'s not-yet-injected condition without its negation (the marker env var of isInjectedContainer)')
+  t.match(v.expression, `c.env.exists(e, e.name == '${MARKER_ENV}')`)
+  t.notMatch(v.message, /\n/, 'a message is one line')
+  t.match(v.message, /openclaw-injector check/, 'the message names the fix')
+  t.match(v.message, /rollout restart/)
+  t.match(v.message, `${ANNOTATIONS.tokenSync}=disabled`, 'and how to keep a pod out')
+})
+
+t.test('components: require-injection-deny refuses, apiserver-ingress narrows 8443, nothing else changes', async (t) => {
+  const key = (o: any) => `${o.kind}/${o.metadata.name}`
+  const changed = (objects: any[]) => objects.filter((o) => JSON.stringify(o) !== JSON.stringify(base.find((b) => key(b) === key(o)))).map(key)
+  const deny = renderWithComponents(['require-injection-deny'])
+  t.strictSame(changed(deny), ['ValidatingAdmissionPolicyBinding/openclaw-injector-require-injection'], 'only the binding changes')
+  t.strictSame(one(deny, 'ValidatingAdmissionPolicyBinding').spec.validationActions, ['Deny', 'Audit'])
+
+  const open = one(base, 'NetworkPolicy')
+  t.ok(open.spec.ingress.every((r: any) => r.from === undefined), 'by default any source may reach 8443 and 8080')
+  t.match(readFileSync(path.join(MANIFESTS, 'base/networkpolicy.yaml'), 'utf8'), /differ per cluster/, 'and the file says why')
+  const narrow = renderWithComponents(['apiserver-ingress'])
+  t.strictSame(changed(narrow), ['NetworkPolicy/openclaw-injector'], 'only the NetworkPolicy changes')
+  const np = one(narrow, 'NetworkPolicy')
+  t.strictSame(np.spec.ingress[0].ports, [{ port: 8443, protocol: 'TCP' }])
+  t.strictSame(np.spec.ingress[0].from, [{ ipBlock: { cidr: '172.18.0.0/16' } }], 'the webhook port only from the listed CIDRs')
+  t.strictSame(np.spec.ingress[1], open.spec.ingress[1], '8080 (probes, Prometheus) as before')
+  const both = renderWithComponents(['apiserver-ingress', 'require-injection-deny'])
+  t.strictSame(changed(both).sort(), ['NetworkPolicy/openclaw-injector', 'ValidatingAdmissionPolicyBinding/openclaw-injector-require-injection'], 'the two combine')
+})
+
 t.test('RBAC: the certs Job may touch its one Secret and one webhook configuration; the webhook nothing', async (t) => {
   const job = one(base, 'Job', 'openclaw-injector-certs')
   const cron = one(base, 'CronJob', 'openclaw-injector-certs')
@@ -342,4 +407,23 @@ t.test("the docs' uninstall commands run without a NotFound error", async (t) =>
     }
   }
   t.ok(gone.includes('mutatingwebhookconfiguration/openclaw-injector'), 'the webhook configuration goes first, so no pod creation waits on a webhook that is going away')
+})
+
+// Found on kind: a pod created 1 s after both webhook replicas were Ready was let through
+// uninjected (the Service was not yet reachable from the API server). Every documented install
+// ends by waiting for the real path; the kind tier runs these very commands.
+t.test('every documented install ends with check --wait in the namespace it opted in', async (t) => {
+  for (const heading of ['Install', 'Install with Helm']) {
+    const steps = docSteps(heading)
+    const last = steps.at(-1)!
+    t.strictSame(last.slice(0, 2), ['openclaw-injector', 'check'], `${heading}: the last step is openclaw-injector check`)
+    t.ok(last.some((a) => /^--wait(=\d+[smh])?$/.test(a)), `${heading}: with --wait`)
+    const ns = last[last.indexOf('-n') + 1]
+    t.ok(steps.some((a) => a.join(' ') === `kubectl label namespace ${ns} openclaw.ai/token-sync=enabled`), `${heading}: namespace ${ns} is opted in before`)
+  }
+  t.ok(docSteps('Install with Helm')[0]!.includes('--wait'), 'helm install --wait')
+  const documented = new Set(['Install', 'Install with Helm', 'Opt a namespace in'].flatMap((h) => docSteps(h, 'all')).map((a) => a.join(' ')))
+  const readme = readmeCommands('Installing it in a cluster')
+  t.ok(readme.length >= 6, `README.md's install commands (${readme.length})`)
+  for (const command of readme) t.ok(documented.has(command.join(' ')), `README.md: ${command.join(' ')} is as docs/cluster-admin.md gives it`)
 })

@@ -3,7 +3,9 @@
 // creates ONE one-node kind cluster, loads the two images and runs every scenario on it, the
 // independent ones side by side in namespaces of their own:
 //
-//   1. install as docs/cluster-admin.md says (kubectl apply of manifests/, only the image swapped)
+//   1. install as docs/cluster-admin.md says, command by command (kubectl apply of manifests/,
+//      only the image swapped), ending with `openclaw-injector check --wait`; the first
+//      OpenClaw pod, created right after, is injected
 //   2-3, 5. the real gateway in the chart-shaped Deployment, in `sync` and in `ref` mode: it gets
 //      ready, the CLI in the pod and a client with the Secret's token are accepted; after a
 //      rotation and `rollout restart` the new token is and the old one is not; after a rotation
@@ -16,6 +18,8 @@
 //   7. failurePolicy Fail, one webhook pod deleted while 30 OpenClaw pods are created (beside
 //      2-6); then a drain held by the PodDisruptionBudget; the webhook's CPU, memory and
 //      admission latency
+//  7c. the webhook scaled to 0 under Ignore: the require-injection policy's warning reaches
+//      kubectl; with Deny the pod is refused (scenarios/require-injection.ts)
 //   8. uninstall as the docs say
 //
 // Every assertion reads the cluster (the API, `kubectl exec`, the kubelet), never the engine's
@@ -33,12 +37,14 @@ import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { parseAllDocuments, stringify } from 'yaml'
 import { ANNOTATIONS, OPT_LABEL } from '../../../src/engine/annotations.ts'
-import { docCommands } from '../../helpers/docs.ts'
+import { docCommands, docSteps } from '../../helpers/docs.ts'
+import { openclawInjector } from './helpers/cli.ts'
 import { CommandError, eventually, prepareKind, repoRoot, startCluster, type Cluster } from './helpers/cluster.ts'
 import { askGateway, currentPod, exec, injectedInit, newToken, readConfig, redactor, shown, verdict, type Acceptance } from './helpers/gateway.ts'
 import { apiserverLatency, formatLatency, formatUsage, peakUsage, webhookLatency, webhookUsage, WEBHOOK_NAMESPACE } from './helpers/measure.ts'
 import { helmScenario } from './scenarios/helm.ts'
 import { monitoringScenario } from './scenarios/monitoring.ts'
+import { requireInjectionScenario } from './scenarios/require-injection.ts'
 import { CONFIG_PATH, GATEWAY_PORT, idlePod, OPT_IN, OPT_OUT_LABELS, openclawDeployment, openclawObjects, probePod, seedConfig, seedConfigMap, stateObjects, tokenSecret, type SyncMode } from './helpers/objects.ts'
 import { QUIET_CONFIG } from '../../openclaw/helpers/scenarios.ts'
 
@@ -110,8 +116,13 @@ if ('skip' in tools) {
   }, { gate: 'cluster' })
 
   let webhookName = ''
-  await scenario('1. install: kubectl apply of manifests/ with the image just built', 'cluster', async (t) => {
+  await scenario('1. install as docs/cluster-admin.md says, command by command; the first pod right after is injected', 'cluster', async (t) => {
     const k = cluster!
+    // docs/cluster-admin.md, Install, literally. One substitution: `kubectl apply -k manifests/`
+    // applies the same render with the image just built in place of the release image.
+    const steps = docSteps('Install')
+    t.strictSame(steps[0], ['kubectl', 'apply', '-k', 'manifests/'], 'the docs install with kubectl apply -k manifests/')
+    t.equal(steps.at(-1)![1], 'check', 'and end with openclaw-injector check')
     const rendered = (await k.kubectl(['kustomize', manifestsDir])).stdout
     const objects = parseAllDocuments(rendered).map((d) => d.toJS()).filter((o) => o && typeof o === 'object')
     let swapped = 0
@@ -126,13 +137,34 @@ if ('skip' in tools) {
       }
     }
     t.ok(swapped > 0, `the webhook image is used by ${swapped} container(s) in manifests/`)
-    await k.kubectl(['apply', '-f', '-'], { input: yamlOf(objects) })
-    for (const o of objects.filter((o) => o.kind === 'Job')) {
-      await k.kubectl(['wait', '--for=condition=complete', `job/${o.metadata.name}`, '-n', o.metadata.namespace, '--timeout=300s'])
-      t.pass(`job ${o.metadata.namespace}/${o.metadata.name} completed`)
+    // The namespace the docs opt in: an admin's, which exists before the install.
+    const docNs = steps.find((a) => a[1] === 'label' && a[2] === 'namespace')![3]!
+    await k.kubectl(['create', 'namespace', docNs])
+    t.teardown(() => k.kubectl(['delete', 'namespace', docNs, '--wait=false']).then(() => undefined, () => undefined))
+    for (const step of steps) {
+      if (step.join(' ') === 'kubectl apply -k manifests/') {
+        await k.kubectl(['apply', '-f', '-'], { input: yamlOf(objects) })
+      } else if (step[0] === 'kubectl') {
+        await k.kubectl(step.slice(1), { timeoutMs: 600_000 })
+      } else if (step[0] === 'openclaw-injector') {
+        const r = await openclawInjector(k, step.slice(1))
+        t.equal(r.code, 0, `${step.join(' ')}: exit 0`, { stdout: r.stdout, stderr: r.stderr })
+        t.match(r.stdout, /✓ dry-run pod: a dry-run OpenClaw pod in \S+ came back injected/, 'the dry-run pod came back injected')
+        t.comment(r.stderr.trim().split('\n').pop()!)
+      } else {
+        t.fail(`docs/cluster-admin.md Install: ${step.join(' ')} is not a command this test knows how to run`)
+      }
+      t.pass(step.join(' '))
     }
+    // Right after the docs' last command, as a user would: the first OpenClaw pod, created for real.
+    const first = await k.kubectl(['create', '-n', docNs, '-f', '-'], { input: JSON.stringify(idlePod('first', tools.openclawImage)) })
+    const pod = await podOf(docNs, 'first')
+    t.equal(pod.metadata.annotations?.[ANNOTATIONS.status], 'injected', 'the first OpenClaw pod created right after the install is injected')
+    t.ok(injectedInit(pod), 'it carries the injected init container')
+    t.notMatch(first.stderr, /require-injection/, 'and the require-injection policy has nothing to say about it')
+    await k.kubectl(['delete', 'pod', 'first', '-n', docNs, '--wait=false'])
+
     for (const o of objects.filter((o) => o.kind === 'Deployment')) {
-      await k.kubectl(['rollout', 'status', `deployment/${o.metadata.name}`, '-n', o.metadata.namespace, '--timeout=300s'])
       const live = await k.getJson(['get', 'deployment', o.metadata.name, '-n', o.metadata.namespace])
       t.equal(live.status.readyReplicas, 2, `deployment ${o.metadata.namespace}/${o.metadata.name}: both replicas Ready`)
     }
@@ -140,22 +172,9 @@ if ('skip' in tools) {
     t.equal(ns.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'restricted', `namespace ${WEBHOOK_NAMESPACE} enforces Pod Security restricted`)
     const mwc = objects.find((o) => o.kind === 'MutatingWebhookConfiguration')
     t.ok(mwc, 'manifests/ has a MutatingWebhookConfiguration')
-    await eventually('the caBundle to be set', 300_000, async () => {
-      const got = await k.getJson(['get', 'mutatingwebhookconfiguration', mwc.metadata.name])
-      return got.webhooks.every((w: any) => typeof w.clientConfig?.caBundle === 'string' && w.clientConfig.caBundle !== '')
-    })
-    t.pass('caBundle set on every webhook')
+    const got = await k.getJson(['get', 'mutatingwebhookconfiguration', mwc.metadata.name])
+    t.ok(got.webhooks.every((w: any) => typeof w.clientConfig?.caBundle === 'string' && w.clientConfig.caBundle !== ''), 'caBundle set on every webhook')
     webhookName = mwc.metadata.name
-    // A namespace labelled as the docs say: the API server now sends its OpenClaw pods to the
-    // webhook. The webhook may be rolled out before the API server reaches it: dry-run until then.
-    const probeNs = await optedIn(t, `e2e-install-${id}`)
-    let injected = ''
-    await eventually('the webhook to inject a dry-run pod', 180_000, async () => {
-      const out = await k.kubectl(['create', '--dry-run=server', '-o', 'json', '-n', probeNs, '-f', '-'], { input: JSON.stringify(probePod(tools.openclawImage)) })
-      injected = JSON.parse(out.stdout)?.metadata?.annotations?.[ANNOTATIONS.status] ?? ''
-      return injected === 'injected'
-    })
-    t.equal(injected, 'injected', `a server-side dry run in namespace ${probeNs} (labelled ${OPT_IN}) comes back injected`)
   }, { gate: 'installed' })
 
   // ---- 2, 3, 5: the real gateway, per mode ----------------------------------------------------
@@ -528,6 +547,10 @@ if ('skip' in tools) {
     await monitoringScenario(t, cluster!, id)
   })
 
+  await scenario('7c. the webhook scaled to 0: the require-injection policy warns, and with Deny refuses (scenarios/require-injection.ts)', 'installed', async (t) => {
+    await requireInjectionScenario(t, cluster!, tools, id)
+  })
+
   // ---- 8: uninstall ---------------------------------------------------------------------------
 
   await scenario('8. uninstall as the docs say: nothing of ours is left, OpenClaw pods are created uninjected', 'installed', async (t) => {
@@ -544,7 +567,7 @@ if ('skip' in tools) {
     t.ok(await notFound(['namespace', WEBHOOK_NAMESPACE]), `no namespace ${WEBHOOK_NAMESPACE}`)
     t.ok(await notFound(['clusterrole', 'openclaw-injector-certs']), 'no ClusterRole openclaw-injector-certs')
     t.ok(await notFound(['clusterrolebinding', 'openclaw-injector-certs']), 'no ClusterRoleBinding openclaw-injector-certs')
-    const left = (await k.kubectl(['get', 'mutatingwebhookconfigurations,validatingwebhookconfigurations,clusterroles,clusterrolebindings,namespaces', '-l', 'app.kubernetes.io/part-of=openclaw-injector', '-o', 'name'])).stdout.trim()
+    const left = (await k.kubectl(['get', 'mutatingwebhookconfigurations,validatingwebhookconfigurations,validatingadmissionpolicies,validatingadmissionpolicybindings,clusterroles,clusterrolebindings,namespaces', '-l', 'app.kubernetes.io/part-of=openclaw-injector', '-o', 'name'])).stdout.trim()
     t.equal(left, '', 'no cluster-scoped object labelled app.kubernetes.io/part-of=openclaw-injector is left')
     // Still labelled: only the webhook configuration's absence decides.
     const after = await optedIn(t, `e2e-after-${id}`)

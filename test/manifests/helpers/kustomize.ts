@@ -6,7 +6,7 @@
 //   5. otherwise built from the Go module proxy into the cache (`go install`, under nice; a
 //      minute or two the first time), so a machine with Go alone can run these tests.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -72,6 +72,30 @@ export function render(dir: string): any[] {
   return parseYaml(text, `${k.description} ${dir}`)
 }
 
+/**
+ * manifests/ with components of manifests/components/ applied, as an overlay of one's own
+ * would: a temporary kustomization listing `resources: [manifests]` and the components, by
+ * relative path (kustomize refuses absolute ones). `components` are directory names.
+ */
+export function renderWithComponents(components: string[]): any[] {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'oi-overlay-'))
+  try {
+    const rel = (p: string) => path.relative(dir, p)
+    const kustomization = [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      `resources: [${JSON.stringify(rel(MANIFESTS))}]`,
+      `components: [${components.map((c) => JSON.stringify(rel(path.join(MANIFESTS, 'components', c)))).join(', ')}]`,
+    ].join('\n')
+    writeFileSync(path.join(dir, 'kustomization.yaml'), kustomization + '\n')
+    const k = kustomize()
+    const text = execFileSync(k.command, [...k.args, dir], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 })
+    return parseYaml(text, `${k.description} manifests + components ${components.join(', ')}`)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 /** Every document of a YAML text, as plain objects; throws on any parse error or warning. */
 export function parseYaml(text: string, where: string): any[] {
   const docs = parseAllDocuments(text, { prettyErrors: true, strict: true, uniqueKeys: true })
@@ -111,6 +135,8 @@ export const PLURALS: Record<string, string> = {
   CronJob: 'cronjobs',
   Issuer: 'issuers',
   Certificate: 'certificates',
+  ValidatingAdmissionPolicy: 'validatingadmissionpolicies',
+  ValidatingAdmissionPolicyBinding: 'validatingadmissionpolicybindings',
 }
 
 /** The API collection path for an object: /api/v1/namespaces/NS/services, /apis/GROUP/VERSION/clusterroles, ... */

@@ -2,24 +2,26 @@
 // use them (docs/cluster-admin.md, "Install with Helm" and "Check an installation").
 //
 // helmScenario() expects a cluster with no openclaw-injector installed (run it after the
-// kustomize install is removed). It installs the chart with the image just built, waits as
-// `helm install --wait` does, checks that an OpenClaw pod is injected, upgrades with a values
+// kustomize install is removed). It installs the chart with the image just built by the
+// commands of "Install with Helm" (helm install --wait, then check --wait), creates an
+// OpenClaw pod right after and checks that it is injected, upgrades with a values
 // change (engine mode `ref`) and checks again that the serving certificate and caBundle were
 // kept, runs `check` on the healthy install and on two broken ones (caBundle removed, webhook
 // scaled to 0) expecting the ✗ with its fix, then uninstalls and checks that nothing of the
 // release is left, the certs Job's Secret included.
 import type { Test } from 'tap'
-import path from 'node:path'
 import { stringify } from 'yaml'
-import { imageValues, installChart, uninstallChart, upgradeChart } from '../../helpers/helm.ts'
-import { CommandError, eventually, repoRoot, run, type Cluster, type KindTools } from '../helpers/cluster.ts'
+import { CHART_DIR, imageValues, uninstallChart, upgradeChart } from '../../helpers/helm.ts'
+import { helm, valuesInput } from '../../../helm/helm.ts'
+import { docSteps } from '../../../helpers/docs.ts'
+import { CLI, openclawInjector } from '../helpers/cli.ts'
+import { CommandError, eventually, run, type Cluster, type KindTools } from '../helpers/cluster.ts'
 import { MARKER_ENV } from '../../../../src/engine/init-container.ts'
 import { injectedInit } from '../helpers/gateway.ts'
 import { probePod } from '../helpers/objects.ts'
 
 const NS = 'openclaw-injector'
 const OPT_LABEL = 'openclaw.ai/token-sync'
-const CLI = path.join(repoRoot, 'dist', 'cli.js')
 
 /** One line of `check -o json` (src/check/checks.ts CheckResult). */
 interface CheckLine {
@@ -46,11 +48,6 @@ async function check(cluster: Cluster, namespace: string): Promise<{ code: numbe
   return { code, checks: report.checks }
 }
 
-async function injectedOnDryRun(cluster: Cluster, ns: string, image: string): Promise<boolean> {
-  const out = await cluster.kubectl(['create', '--dry-run=server', '-o', 'json', '-n', ns, '-f', '-'], { input: JSON.stringify(probePod(image)) })
-  return JSON.parse(out.stdout)?.metadata?.annotations?.['openclaw.ai/token-sync-status'] === 'injected'
-}
-
 async function tlsSecret(cluster: Cluster): Promise<any> {
   return cluster.getJson(['get', 'secret', '-n', NS, 'openclaw-injector-tls'])
 }
@@ -65,20 +62,38 @@ export async function helmScenario(t: Test, cluster: Cluster, tools: KindTools, 
   const helmOpts = { kubeconfig: cluster.kubeconfig, wait: true, timeout: '6m' }
   const ns = `e2e-helm-${id}`
 
-  await t.test('helm install: the webhook injects an OpenClaw pod', async (t) => {
-    await cluster.kubectl(['create', 'namespace', NS])
-    await cluster.kubectl(['label', 'namespace', NS, 'pod-security.kubernetes.io/enforce=restricted'])
-    installChart({ ...helmOpts, values })
-    t.pass('helm install --wait returned')
-    await cluster.kubectl(['rollout', 'status', 'deployment/openclaw-injector', '-n', NS, '--timeout=300s'])
+  await t.test('helm install as docs/cluster-admin.md says, command by command; the first pod right after is injected', async (t) => {
+    // "Install with Helm", literally. Substitutions: the image just built as --values, the
+    // chart's path in this checkout, the kind kubeconfig, and this scenario's namespace for the
+    // docs' `agents` (scenario 1's may still be terminating).
+    const steps = docSteps('Install with Helm')
+    t.equal(steps.at(-1)![1], 'check', 'the docs end with openclaw-injector check')
     await cluster.kubectl(['create', 'namespace', ns])
-    await cluster.kubectl(['label', 'namespace', ns, `${OPT_LABEL}=enabled`])
-    await eventually('a dry-run pod to come back injected', 180_000, () => injectedOnDryRun(cluster, ns, tools.openclawImage))
-    t.pass('an OpenClaw pod is injected after install')
+    const docNs = steps.find((a) => a[0] === 'kubectl' && a[1] === 'label' && a.some((x) => x.startsWith(`${OPT_LABEL}=`)))![3]!
+    const local = (a: string) => (a === docNs ? ns : a)
+    const v = valuesInput(values)
+    for (const step of steps) {
+      if (step[0] === 'helm') {
+        const args = step.slice(1).map((a) => (a === 'charts/openclaw-injector' ? CHART_DIR : a))
+        t.ok(args.includes('--wait'), 'helm install --wait')
+        helm([...args, '--kubeconfig', cluster.kubeconfig, '--timeout', helmOpts.timeout, ...v.args], { input: v.input, timeoutMs: 7 * 60_000 })
+      } else if (step[0] === 'kubectl') {
+        await cluster.kubectl(step.slice(1).map(local))
+      } else if (step[0] === 'openclaw-injector') {
+        const r = await openclawInjector(cluster, step.slice(1).map(local))
+        t.equal(r.code, 0, `${step.map(local).join(' ')}: exit 0`, { stdout: r.stdout, stderr: r.stderr })
+        t.comment(r.stderr.trim().split('\n').pop()!)
+      } else {
+        t.fail(`docs/cluster-admin.md Install with Helm: ${step.join(' ')} is not a command this test knows how to run`)
+      }
+      t.pass(step.map(local).join(' '))
+    }
+    // Right after the docs' last command: the first OpenClaw pod, created for real.
     const pod = { ...probePod(tools.openclawImage), metadata: { name: 'helm-installed', labels: probePod(tools.openclawImage).metadata.labels } }
     await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { input: stringify(pod) })
     const created = await cluster.getJson(['get', 'pod', '-n', ns, 'helm-installed'])
-    t.equal(created.metadata.annotations?.['openclaw.ai/token-sync-status'], 'injected', 'a created pod is injected')
+    t.equal(created.metadata.annotations?.['openclaw.ai/token-sync-status'], 'injected', 'the first pod created right after the install is injected')
+    t.equal((await cluster.getJson(['get', 'validatingadmissionpolicybinding', 'openclaw-injector-require-injection'])).spec.validationActions.join(','), 'Warn,Audit', 'the chart installed the require-injection policy')
   })
 
   await t.test('helm upgrade with a values change keeps the certificate and the caBundle', async (t) => {
@@ -128,8 +143,8 @@ export async function helmScenario(t: Test, cluster: Cluster, tools: KindTools, 
 
   await t.test('helm uninstall removes everything the release made', async (t) => {
     uninstallChart({ ...helmOpts })
-    const left = await cluster.kubectl(['get', 'mutatingwebhookconfiguration,clusterrole,clusterrolebinding', '-o', 'name'])
-    t.notMatch(left.stdout, /openclaw-injector/, 'no webhook configuration or cluster role of ours is left')
+    const left = await cluster.kubectl(['get', 'mutatingwebhookconfiguration,validatingadmissionpolicy,validatingadmissionpolicybinding,clusterrole,clusterrolebinding', '-o', 'name'])
+    t.notMatch(left.stdout, /openclaw-injector/, 'no webhook configuration, admission policy or cluster role of ours is left')
     // The webhook's pods still finish their graceful shutdown after the Deployment is gone.
     const ours = async () => (await cluster.kubectl(['get', 'all,secret,configmap,role,rolebinding,serviceaccount,pdb,networkpolicy,job,cronjob', '-n', NS, '-o', 'name'])).stdout
     await eventually('the webhook pods to finish terminating', 120_000, async () => !/^pod\/openclaw-injector/m.test(await ours())).catch(() => undefined)
