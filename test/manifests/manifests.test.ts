@@ -422,7 +422,7 @@ t.test('every documented install ends with check --wait in the namespace it opte
     t.ok(steps.some((a) => a.join(' ') === `kubectl label namespace ${ns} openclaw.ai/token-sync=enabled`), `${heading}: namespace ${ns} is opted in before`)
   }
   t.ok(docSteps('Install with Helm')[0]!.includes('--wait'), 'helm install --wait')
-  const documented = new Set(['Install', 'Install with Helm', 'Opt a namespace in'].flatMap((h) => docSteps(h, 'all')).map((a) => a.join(' ')))
+  const documented = new Set(['Get the image', 'Install', 'Install with Helm', 'Opt a namespace in'].flatMap((h) => docSteps(h, 'all')).map((a) => a.join(' ')))
   const readme = readmeCommands('Installing it in a cluster')
   t.ok(readme.length >= 6, `README.md's install commands (${readme.length})`)
   for (const command of readme) t.ok(documented.has(command.join(' ')), `README.md: ${command.join(' ')} is as docs/cluster-admin.md gives it`)
