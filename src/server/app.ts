@@ -21,7 +21,7 @@ const OPERATIONS = new Set(['CREATE', 'UPDATE', 'DELETE', 'CONNECT'])
 
 /**
  * What one client can make the admission listener hold, with where each figure comes from.
- * Data, read by buildApp and by the benchmark's plain Fastify server (bench/fastify.ts).
+ * Data, read by buildApp and by the benchmark's plain Fastify server (bench/fastify.mjs).
  */
 export const LIMITS = {
   /**

@@ -1,8 +1,8 @@
 // The webhook's log: pino, the logger Fastify is built around, handed to Fastify as its own
 // logger so that every line (ours and Fastify's) goes through one instance. One JSON object
 // per line in pino's shape: numeric `level`, `time` in epoch milliseconds, `pid`, `hostname`,
-// the fields, `msg`. Fields named like a credential are replaced by REDACTED wherever they
-// sit in the first three levels of a line (pino's redact, https://getpino.io/#/docs/redaction);
+// the fields, `msg`. Fields named like a credential, and credential headers of a logged
+// request or response, are replaced by REDACTED (pino's redact, https://getpino.io/#/docs/redaction);
 // values a pod carries are kept out of the text by src/server/redact.ts before they get here.
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino'
 import type { ServerSettings } from '../settings.ts'
@@ -18,23 +18,27 @@ export interface LoggerOptions {
 }
 
 /**
- * Field names whose values are credentials whatever they are attached to: HTTP's
- * (Authorization, Cookie, Set-Cookie), OAuth's (access/refresh/id tokens, client
- * secret), and the usual spellings of passwords, tokens, API keys and private keys.
+ * Field names whose values are credentials whatever they are attached to: OAuth's (access,
+ * refresh and id tokens, client secret) and the usual spellings of passwords, tokens, API
+ * keys and private keys. Redacted at the top level of a line, where every field the webhook
+ * logs sits.
  */
 const CREDENTIAL_FIELDS = [
-  'authorization', 'proxy-authorization', 'cookie', 'set-cookie',
-  'password', 'passwd', 'passphrase', 'secret', 'token',
+  'authorization', 'cookie', 'password', 'passwd', 'passphrase', 'secret', 'token',
   'accessToken', 'access_token', 'refreshToken', 'refresh_token', 'idToken', 'id_token',
-  'clientSecret', 'client_secret', 'apiKey', 'api_key', 'apikey', 'x-api-key',
-  'privateKey', 'private_key', 'credentials',
+  'clientSecret', 'client_secret', 'apiKey', 'api_key', 'apikey', 'privateKey', 'private_key', 'credentials',
 ]
+/** HTTP's credential headers, redacted in the request and response objects Fastify's serializers log. */
+const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']
 
-/** pino redact paths for each credential field at the top level and one or two levels down (req.headers.authorization). */
-export const REDACT_PATHS: readonly string[] = CREDENTIAL_FIELDS.flatMap((field) => {
-  const key = /^[A-Za-z_$][\w$]*$/.test(field) ? `.${field}` : `["${field}"]`
-  return [key.startsWith('.') ? field : key, `*${key}`, `*.*${key}`]
-})
+/**
+ * pino redact paths. Explicit paths only: a wildcard (`*.token`) makes pino walk every line,
+ * 180 µs a line against 2 µs for these (measured on the admission line).
+ */
+export const REDACT_PATHS: readonly string[] = [
+  ...CREDENTIAL_FIELDS,
+  ...['req', 'res'].flatMap((on) => CREDENTIAL_HEADERS.map((header) => `${on}.headers["${header}"]`)),
+]
 
 /**
  * A pino logger at `options.level`, writing to `options.stream` (default stdout).

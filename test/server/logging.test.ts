@@ -135,7 +135,8 @@ t.test("pino's lines: the shape the webhook always wrote, and credential-named f
     {
       token: SECRETS.envToken,
       req: { headers: { authorization: `Bearer ${SECRETS.initEnv}`, cookie: SECRETS.envPassword, 'x-api-key': SECRETS.argToken } },
-      secretRef: { name: 'openclaw-gateway', key: 'token', password: SECRETS.argPassword },
+      password: SECRETS.argPassword,
+      secretRef: { name: 'openclaw-gateway', key: 'token' },
       apiKey: SECRETS.commandToken,
     },
     'hello',
@@ -149,7 +150,8 @@ t.test("pino's lines: the shape the webhook always wrote, and credential-named f
   t.match(record, {
     token: '[redacted]',
     req: { headers: { authorization: '[redacted]', cookie: '[redacted]', 'x-api-key': '[redacted]' } },
-    secretRef: { name: 'openclaw-gateway', key: 'token', password: '[redacted]' },
+    password: '[redacted]',
+    secretRef: { name: 'openclaw-gateway', key: 'token' },
     apiKey: '[redacted]',
   })
   for (const [where, secret] of Object.entries(SECRETS)) t.notOk(lines.text().includes(secret), `${where} is not in the line`)
