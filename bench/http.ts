@@ -1,10 +1,13 @@
-// HTTP benchmark of the webhook (`npm run bench:http`): three servers answering the same
+// HTTP benchmark of the webhook (`npm run bench:http`): four servers answering the same
 // review of the Helm chart's pod (examples/admission-review.json), each alone on the machine,
 // loaded in turn by wrk over keep-alive HTTPS on loopback:
 //   - openclaw-injector: `node dist/cli.js serve`, with the Node flags of the Deployment
 //     (NODE_OPTIONS in manifests/base/deployment.yaml);
 //   - a Go webhook on controller-runtime's webhook package (bench/go-peer), making the same
 //     mutation with its usual patch helper; built here from the Go module proxy;
+//   - plain Fastify with the webhook's own options (TLS, logger, limits), parsing the body and
+//     answering openclaw-injector's answer as fixed bytes (bench/fastify.mjs): the framework's
+//     cost, so that the gap to the webhook is the product's own work;
 //   - bare node:https answering openclaw-injector's own answer as fixed bytes (bench/bare.mjs).
 // Each run: a fresh server, its idle RSS, a warm-up, then the measured load; CPU per request
 // from /proc/<pid>/stat over the measured part, peak RSS (VmHWM) at the end. The rounds
@@ -12,7 +15,7 @@
 // servers of the same run. Nothing is asserted: this prints figures.
 //
 // Options (env): BENCH_SECONDS (20), BENCH_WARMUP_SECONDS (5), BENCH_ROUNDS (3),
-// BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_SERVERS (webhook,go,bare),
+// BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_SERVERS (webhook,go,fastify,bare),
 // BENCH_NODE_OPTIONS (the webhook's Node flags instead of the Deployment's).
 import { loadavg, cpus, tmpdir } from 'node:os'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -22,18 +25,19 @@ import { mutatePod } from '../src/engine/index.ts'
 import { isInjectedContainer } from '../src/engine/init-container.ts'
 import { defaultSettings } from '../src/settings.ts'
 import { servingCertificates, writePair } from '../test/helpers/tls.ts'
-import { cpuMicros, deploymentNodeOptions, findWrk, median, post, ROOT, rssMiB, runWrk, startBare, startGoPeer, startWebhook, stop, buildGoPeer, type Started } from './servers.ts'
+import { cpuMicros, deploymentNodeOptions, findWrk, median, post, ROOT, rssMiB, runWrk, startBare, startFastify, startGoPeer, startWebhook, stop, buildGoPeer, type Started } from './servers.ts'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20)
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16)
 const THREADS = Number(process.env.BENCH_THREADS ?? 2)
-const SERVERS = (process.env.BENCH_SERVERS ?? 'webhook,go,bare').split(',') as ServerName[]
-type ServerName = 'webhook' | 'go' | 'bare'
+const SERVERS = (process.env.BENCH_SERVERS ?? 'webhook,go,fastify,bare').split(',') as ServerName[]
+type ServerName = 'webhook' | 'go' | 'fastify' | 'bare'
 const LABEL: Record<ServerName, string> = {
   webhook: 'openclaw-injector',
   go: 'Go, controller-runtime webhook',
+  fastify: 'plain Fastify, same options, fixed bytes',
   bare: 'bare Node https, fixed bytes',
 }
 
@@ -86,7 +90,7 @@ console.log(`wrk: ${THREADS} threads, ${CONNECTIONS} keep-alive HTTPS connection
 console.log('')
 console.log('round  server      req/s    p50 ms   p99 ms   CPU us/req   idle/peak RSS MiB   errors')
 
-const runs: Record<ServerName, Run[]> = { webhook: [], go: [], bare: [] }
+const runs: Record<ServerName, Run[]> = { webhook: [], go: [], fastify: [], bare: [] }
 for (let round = 1; round <= ROUNDS; round++) {
   // Rotate the order so that no server always runs first or last.
   const order = SERVERS.map((_, i) => SERVERS[(i + round - 1) % SERVERS.length]!)
@@ -121,6 +125,10 @@ if (SERVERS.includes('go') && SERVERS.includes('webhook')) {
   const g = summary.go
   console.log(`openclaw-injector against the Go peer: ${ratio(w.rps, g.rps)}x the throughput, ${ratio(g.cpuUs, w.cpuUs)}x less CPU per request, p99 ${ratio(w.p99, g.p99)}x`)
 }
+if (SERVERS.includes('fastify') && SERVERS.includes('webhook')) {
+  const f = summary.fastify
+  console.log(`openclaw-injector against plain Fastify with its options (the product's own work): throughput ${ratio(w.rps, f.rps)}x, CPU per request ${ratio(w.cpuUs, f.cpuUs)}x (+${(w.cpuUs - f.cpuUs).toFixed(0)} µs), p99 ${ratio(w.p99, f.p99)}x, idle RSS ${ratio(w.idleRss, f.idleRss)}x, peak RSS ${ratio(w.peakRss, f.peakRss)}x`)
+}
 if (SERVERS.includes('bare') && SERVERS.includes('webhook')) {
   const b = summary.bare
   console.log(`openclaw-injector against bare Node: throughput ${ratio(w.rps, b.rps)}x, CPU per request ${ratio(w.cpuUs, b.cpuUs)}x, p99 ${ratio(w.p99, b.p99)}x, idle RSS ${ratio(w.idleRss, b.idleRss)}x, peak RSS ${ratio(w.peakRss, b.peakRss)}x`)
@@ -151,6 +159,8 @@ async function start(name: ServerName): Promise<Started> {
       return startWebhook(certPath, keyPath, path.join(dir, 'webhook.log'))
     case 'go':
       return startGoPeer(dir, mutationFile, path.join(dir, 'go-peer.log'))
+    case 'fastify':
+      return startFastify(certPath, keyPath, responseFile, path.join(dir, 'fastify.log'))
     case 'bare':
       return startBare(certPath, keyPath, responseFile)
   }
@@ -180,6 +190,7 @@ function checkSamePod(): void {
   }
   const ours = podAfter(webhookAnswer)
   if (answers.bare !== undefined && !answers.bare.equals(webhookAnswer)) throw new Error('the bare server does not answer what the webhook answers')
+  if (answers.fastify !== undefined && !answers.fastify.equals(webhookAnswer)) throw new Error('the plain Fastify server does not answer what the webhook answers')
   if (answers.go !== undefined) {
     const go = podAfter(answers.go)
     if (JSON.stringify(sortKeys(go.pod)) !== JSON.stringify(sortKeys(ours.pod))) throw new Error('the Go peer\'s patch does not make the same pod as openclaw-injector\'s')

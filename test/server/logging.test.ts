@@ -5,7 +5,8 @@
 import t from 'tap'
 import { chartPod } from '../helpers/pods.ts'
 import { review } from './helpers/reviews.ts'
-import { startTestServer } from './helpers/server.ts'
+import { captureLogs, startTestServer } from './helpers/server.ts'
+import { createLogger } from '../../src/server/log.ts'
 import { scrub, sensitiveLiterals } from '../../src/server/redact.ts'
 import type { Pod } from '../../src/engine/types.ts'
 
@@ -125,4 +126,33 @@ t.test('the log level setting is honoured', async (t) => {
   const quiet = await startTestServer(t, { server: { logLevel: 'warn' } })
   await quiet.post(review(chartPod()))
   t.equal(quiet.logs.records().filter((r) => r.msg === 'admission').length, 0)
+})
+
+t.test("pino's lines: the shape the webhook always wrote, and credential-named fields redacted", async (t) => {
+  const lines = captureLogs()
+  const log = createLogger({ level: 'info', stream: lines })
+  log.info(
+    {
+      token: SECRETS.envToken,
+      req: { headers: { authorization: `Bearer ${SECRETS.initEnv}`, cookie: SECRETS.envPassword, 'x-api-key': SECRETS.argToken } },
+      password: SECRETS.argPassword,
+      secretRef: { name: 'openclaw-gateway', key: 'token' },
+      apiKey: SECRETS.commandToken,
+    },
+    'hello',
+  )
+  log.debug({ token: SECRETS.envToken }, 'below the level')
+  t.equal(lines.lines.length, 1, 'one line; the debug line was dropped')
+  const record = lines.records()[0]!
+  t.same(Object.keys(record).slice(0, 4), ['level', 'time', 'pid', 'hostname'], 'level, time, pid, hostname first')
+  t.equal(Object.keys(record).at(-1), 'msg', 'msg last')
+  t.match(record, { level: 30, time: Number, pid: process.pid, msg: 'hello' })
+  t.match(record, {
+    token: '[redacted]',
+    req: { headers: { authorization: '[redacted]', cookie: '[redacted]', 'x-api-key': '[redacted]' } },
+    password: '[redacted]',
+    secretRef: { name: 'openclaw-gateway', key: 'token' },
+    apiKey: '[redacted]',
+  })
+  for (const [where, secret] of Object.entries(SECRETS)) t.notOk(lines.text().includes(secret), `${where} is not in the line`)
 })

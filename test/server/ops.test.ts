@@ -19,7 +19,7 @@ t.test('healthz and readyz answer ok while serving', async (t) => {
   t.equal(head.text, '')
 })
 
-t.test('metrics: admissions by operation, decision and reason; latency; certificate; build', async (t) => {
+t.test('metrics: admissions by operation, decision, reason and dry run; latency; certificate; build', async (t) => {
   await server.post(review(chartPod()))
   await server.post(review(chartPod(), { dryRun: true }))
   const skipped = chartPod()
@@ -35,11 +35,12 @@ t.test('metrics: admissions by operation, decision and reason; latency; certific
   t.equal(res.status, 200)
   t.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/)
   const m = res.text
-  t.match(m, /openclaw_injector_admissions_total\{operation="CREATE",decision="inject",reason="injected"\} 2/)
-  t.match(m, /openclaw_injector_admissions_total\{operation="CREATE",decision="skip",reason="opted-out"\} 1/)
-  t.match(m, /openclaw_injector_admissions_total\{operation="DELETE",decision="ignore",reason="not-create"\} 1/)
-  t.match(m, /openclaw_injector_admissions_total\{operation="CREATE",decision="ignore",reason="not-a-pod"\} 1/)
-  t.match(m, /openclaw_injector_admissions_total\{operation="other",decision="ignore",reason="not-create"\} 2/, 'made-up operations do not make new series')
+  t.match(m, /^openclaw_injector_admissions_total\{operation="CREATE",decision="inject",reason="injected",dry_run="false"\} 1$/m, 'one pod injected')
+  t.match(m, /^openclaw_injector_admissions_total\{operation="CREATE",decision="inject",reason="injected",dry_run="true"\} 1$/m, 'and one dry run, counted apart')
+  t.match(m, /^openclaw_injector_admissions_total\{operation="CREATE",decision="skip",reason="opted-out",dry_run="false"\} 1$/m)
+  t.match(m, /^openclaw_injector_admissions_total\{operation="DELETE",decision="ignore",reason="not-create",dry_run="false"\} 1$/m)
+  t.match(m, /^openclaw_injector_admissions_total\{operation="CREATE",decision="ignore",reason="not-a-pod",dry_run="false"\} 1$/m)
+  t.match(m, /^openclaw_injector_admissions_total\{operation="other",decision="ignore",reason="not-create",dry_run="false"\} 2$/m, 'made-up operations do not make new series')
   t.notMatch(m, /MADE-UP/)
   t.match(m, /openclaw_injector_admission_duration_seconds_count\{decision="inject"\} 2/)
   t.match(m, /openclaw_injector_admission_duration_seconds_bucket\{le="0\.001",decision="inject"\} \d/)
@@ -56,12 +57,13 @@ t.test('each server counts on its own, in the Prometheus text format', async (t)
   await other.post(review(chartPod()))
   const mine = (await server.ops('/metrics')).text
   const theirs = (await other.ops('/metrics')).text
-  t.match(theirs, /openclaw_injector_admissions_total\{operation="CREATE",decision="inject",reason="injected"\} 1$/m, 'the other server counted its one review')
-  t.match(mine, /openclaw_injector_admissions_total\{operation="CREATE",decision="inject",reason="injected"\} 2$/m, 'and this one still its own two')
+  t.match(theirs, /openclaw_injector_admissions_total\{operation="CREATE",decision="inject",reason="injected",dry_run="false"\} 1$/m, 'the other server counted its one review')
+  t.match(mine, /openclaw_injector_admissions_total\{operation="CREATE",decision="inject",reason="injected",dry_run="true"\} 1$/m, 'and this one still its own')
   // Text exposition format 0.0.4: HELP and TYPE once per family, before its samples; every
   // sample a name, optional labels with quoted values, and a number.
   const typed = new Map<string, string>()
   for (const line of theirs.trimEnd().split('\n')) {
+    if (line === '') continue // the format ignores empty lines; prom-client puts one between families
     const comment = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.+)$/.exec(line)
     if (comment !== null) {
       if (comment[1] === 'TYPE') {
