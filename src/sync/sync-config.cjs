@@ -126,16 +126,17 @@ const PROFILE_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i
 function cliWords(argv) {
   if (argv.length === 0) return null
   const base = (w) => path.basename(String(w))
+  // Init wrappers that run the rest as it is: tini (the official image's ENTRYPOINT) up to its
+  // `--`, and the node image's docker-entrypoint.sh before a command.
+  if (/^tini(-static)?$/.test(base(argv[0])) && argv.includes('--')) return cliWords(argv.slice(argv.indexOf('--') + 1))
+  if (base(argv[0]) === 'docker-entrypoint.sh' && argv.length > 1 && !argv[1].startsWith('-')) return cliWords(argv.slice(1))
   let i = 0
   if (/^node(js)?[0-9.]*$/.test(base(argv[0]))) {
     for (i = 1; i < argv.length && argv[i].startsWith('-'); i++) if (['-r', '--require', '--import', '--loader', '--conditions', '-C'].includes(argv[i])) i++
     if (i >= argv.length || ['-e', '--eval', '-p', '--print'].includes(argv[i - 1])) return null
     return /openclaw|\.m?js$/.test(base(argv[i])) ? argv.slice(i + 1) : null
   }
-  if (/^openclaw(\.mjs)?$/.test(base(argv[0])) || base(argv[0]) === 'docker-entrypoint.sh' && argv.length > 1 && /^openclaw(\.mjs)?$/.test(base(argv[1]))) {
-    return argv.slice(base(argv[0]) === 'docker-entrypoint.sh' ? 2 : 1)
-  }
-  return null
+  return /^openclaw(\.mjs)?$/.test(base(argv[0])) ? argv.slice(1) : null
 }
 
 // The profile the gateway's root options choose (`parseCliProfileArgs`), or { error }.

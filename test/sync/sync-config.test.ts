@@ -875,6 +875,12 @@ t.test("the gateway's --profile: its profile's file is synced, ~/.openclaw is no
     t.match(r.stdout, new RegExp(`config file ${profile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(profile work`), `${words.join(' ')}: the log line names the profile's file and why`)
     t.equal(JSON.parse(fs.readFileSync(profile, 'utf8')).gateway.auth.token, TOKEN, `${words.join(' ')}: the profile's file holds the Secret's token`)
   }
+  // Behind the official image's ENTRYPOINT (tini --) and the node image's docker-entrypoint.sh.
+  for (const command of [['/usr/bin/tini', '--', 'node', 'openclaw.mjs'], ['docker-entrypoint.sh', 'openclaw']]) {
+    writeConfig(path.join(home, '.openclaw-work'), json({ gateway: { auth: { token: OLD_TOKEN } } }))
+    const r = runSync(t, { HOME: home, OPENCLAW_INJECTOR_GATEWAY_COMMAND: JSON.stringify(command), OPENCLAW_INJECTOR_GATEWAY_ARGS: JSON.stringify(['--profile', 'work', 'gateway']), OPENCLAW_INJECTOR_STATE_MOUNT_0: home, OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_INJECTOR_MODE: 'sync', OPENCLAW_INJECTOR_JSON5_FROM: app })
+    t.equal(JSON.parse(fs.readFileSync(profile, 'utf8')).gateway.auth.token, TOKEN, `${command[0]}: the profile's file holds the Secret's token`, { stdout: r.stdout })
+  }
   t.equal(JSON.parse(fs.readFileSync(plain, 'utf8')).gateway.auth.token, OLD_TOKEN, 'the default profile is left alone')
   // Where the release is unknown and its rules differ (2026.3.2 reads root options only before
   // the command), the file is left alone.
