@@ -79,8 +79,9 @@ function readSettings(env) {
   }
 }
 
-// Which file OpenClaw reads, per release, as data: read from each release's npm package
-// (dist/), and checked against that package's own resolver by test/openclaw/config-path.test.ts.
+// Which file OpenClaw reads, per release, as data: read from each release's npm package (dist/,
+// named above each row), and checked against that package's own resolver by
+// test/openclaw/config-path.test.ts.
 // `configVars`/`stateVars`: the env names of OPENCLAW_CONFIG_PATH and OPENCLAW_STATE_DIR, first
 // set wins; `legacyDirs`/`legacyFiles`: the earlier names, tried after .openclaw/openclaw.json in
 // this order; `blankHome`: home values taken as unset; `profileArgs`: `before-command` (root
@@ -90,9 +91,10 @@ function readSettings(env) {
 // the inherited OPENCLAW_PROFILE's own dir moves to the new one); `fastTest`: what turns on its
 // test shortcut (no existence checks).
 const PATH_RULES = [
+  // openclaw@2026.3.2 dist/entry.js (parseCliProfileArgs, applyCliProfileEnv), dist/daemon-cli.js
+  // (src/infra/home-dir.ts, src/config/paths.ts)
   {
     release: '2026.3.2',
-    source: 'openclaw@2026.3.2 dist/entry.js (parseCliProfileArgs, applyCliProfileEnv), dist/daemon-cli.js (src/infra/home-dir.ts, src/config/paths.ts)',
     configVars: ['OPENCLAW_CONFIG_PATH', 'CLAWDBOT_CONFIG_PATH'],
     stateVars: ['OPENCLAW_STATE_DIR', 'CLAWDBOT_STATE_DIR'],
     legacyDirs: ['.clawdbot', '.moldbot', '.moltbot'],
@@ -102,9 +104,10 @@ const PATH_RULES = [
     profileEnv: 'fill',
     fastTest: 'OPENCLAW_TEST_FAST',
   },
+  // openclaw@2026.9.6 dist/entry.js, profile-*.mjs (src/cli/profile.ts), cli-root-options.mjs,
+  // paths-*.mjs (src/config/state-dir.ts, src/config/paths.ts), home-dir-*.mjs, test-runtime-env-*.mjs
   {
     release: '2026.9.6',
-    source: 'openclaw@2026.9.6 dist/entry.js, profile-*.mjs (src/cli/profile.ts), cli-root-options.mjs, paths-*.mjs (src/config/state-dir.ts, src/config/paths.ts), home-dir-*.mjs',
     configVars: ['OPENCLAW_CONFIG_PATH'],
     stateVars: ['OPENCLAW_STATE_DIR'],
     legacyDirs: ['.clawdbot'],
@@ -115,7 +118,6 @@ const PATH_RULES = [
     fastTest: 'OPENCLAW_TEST_FAST+vitest',
   },
 ]
-// The env names any row reads: the engine gives this container the gateway's sources for them.
 // OpenClaw's root options (cli-root-options.mjs, 2026.9.6) that take a value, and those that do not.
 const ROOT_VALUE_OPTIONS = ['--profile', '--log-level', '--container']
 const ROOT_FLAGS = ['--dev', '--no-color']
