@@ -61,11 +61,16 @@ export function containerMounts(pod: Pod, container: Container): StateMount[] {
   return result
 }
 
-/** The gateway's command line, as OpenClaw's CLI would see it, for the sync script: JSON arrays, each only where the pod spec has one. */
+/**
+ * The gateway's command line for the sync script, as JSON arrays: its command where it has one
+ * (an empty list is none: the image's ENTRYPOINT runs, as the kubelet does it), and its args
+ * always (empty: the image's CMD, which the script says it cannot read).
+ */
 export function commandLineEnv(container: Container): Array<{ name: string; value: string }> {
+  const command = listOf(container.command).map(String)
   const env: Array<{ name: string; value: string }> = []
-  if (Array.isArray(container.command)) env.push({ name: 'OPENCLAW_INJECTOR_GATEWAY_COMMAND', value: JSON.stringify(listOf(container.command).map(String)) })
-  if (Array.isArray(container.args)) env.push({ name: 'OPENCLAW_INJECTOR_GATEWAY_ARGS', value: JSON.stringify(listOf(container.args).map(String)) })
+  if (command.length > 0) env.push({ name: 'OPENCLAW_INJECTOR_GATEWAY_COMMAND', value: JSON.stringify(command) })
+  env.push({ name: 'OPENCLAW_INJECTOR_GATEWAY_ARGS', value: JSON.stringify(listOf(container.args).map(String)) })
   return env
 }
 

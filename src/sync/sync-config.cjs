@@ -262,6 +262,7 @@ function gatewayCommandLine(env) {
   }
   const command = list('OPENCLAW_INJECTOR_GATEWAY_COMMAND')
   const args = list('OPENCLAW_INJECTOR_GATEWAY_ARGS') || []
+  // Neither set: run by hand or by a test, not by the engine, which always sets the args.
   if (command === undefined && env.OPENCLAW_INJECTOR_GATEWAY_ARGS === undefined) return { words: [], note: 'no command line given' }
   // Without a command the args replace the image's CMD: the official image's entrypoint runs them.
   const argv = command === undefined ? args : [...command, ...args]

@@ -629,3 +629,22 @@ t.test('malformed shapes never throw and never patch wrongly', async (t) => {
     t.ok(result.decision.reasons.length > 0, JSON.stringify(shape))
   }
 })
+
+t.test("the gateway's command line goes to the script as data; none means the image's own", async (t) => {
+  const own = run(edit((_, gateway) => {
+    delete gateway.command
+    delete gateway.args
+  }))
+  t.notOk(env(initOf(own), 'OPENCLAW_INJECTOR_GATEWAY_COMMAND'), 'no command: the image ENTRYPOINT')
+  t.equal(env(initOf(own), 'OPENCLAW_INJECTOR_GATEWAY_ARGS')?.value, '[]', 'no args: the image CMD, which the script says it cannot read')
+  const profile = run(edit((_, gateway) => {
+    gateway.command = []
+    gateway.args = ['node', 'openclaw.mjs', '--profile', 'work', 'gateway']
+  }))
+  t.notOk(env(initOf(profile), 'OPENCLAW_INJECTOR_GATEWAY_COMMAND'), 'an empty command is none, as the kubelet takes it')
+  t.equal(env(initOf(profile), 'OPENCLAW_INJECTOR_GATEWAY_ARGS')?.value, JSON.stringify(['node', 'openclaw.mjs', '--profile', 'work', 'gateway']))
+  t.same(gatewayOf(profile.pod), gatewayOf(edit((_, gateway) => {
+    gateway.command = []
+    gateway.args = ['node', 'openclaw.mjs', '--profile', 'work', 'gateway']
+  })), 'the gateway is left as it was')
+})
