@@ -31,12 +31,12 @@ function describe(t: TemplateResult): string {
   for (const reason of decision.reasons) lines.push(`  because ${reason}`)
   for (const warning of decision.warnings) lines.push(`  warning: ${warning}`)
   if (summary !== undefined) {
-    lines.push(`  adds init container ${summary.initContainer} at initContainers[${summary.initPosition}] (image ${summary.image}, mode ${summary.mode === 'auto' ? 'auto: ref on OpenClaw 2026.3.7 or later, else sync' : summary.mode}, runs as ${summary.runAs}) syncing ${summary.configPath === "resolved in the pod" ? "the config path resolved in the pod" : summary.configPath} on volume ${summary.stateVolume}`)
+    lines.push(`  adds init container ${summary.initContainer} at initContainers[${summary.initPosition}] (image ${summary.image}, mode ${summary.mode === 'auto' ? 'auto: ref on OpenClaw 2026.3.7 or later, else sync' : summary.mode}, runs as ${summary.runAs}) syncing the config file resolved in the pod as OpenClaw resolves it (its log line names the file) through writable volume ${summary.stateVolume}`)
     const { requests, limits } = summary.resources
     lines.push(`  with requests cpu ${requests.cpu}, memory ${requests.memory}; limits cpu ${limits.cpu}, memory ${limits.memory}`)
     if (summary.gatewayEnvAdded.length > 0) lines.push(`  adds env to container ${summary.gatewayContainer}: ${summary.gatewayEnvAdded.join(', ')}`)
-    if (summary.configPathWiredInto.length > 0) lines.push(`  adds OPENCLAW_CONFIG_PATH to containers: ${summary.configPathWiredInto.join(', ')}`)
-    for (const [container, names] of Object.entries(summary.sidecarEnvAdded)) lines.push(`  adds env to container ${container}, which reads the same config: ${names.join(', ')}`)
+    for (const [container, names] of Object.entries(summary.sidecarEnvAdded)) lines.push(`  adds env to container ${container}, which finds the same config file: ${names.join(', ')}`)
+    for (const [container, why] of Object.entries(summary.containersLeftAlone)) lines.push(`  leaves container ${container} alone: ${why}`)
     for (const c of summary.credentials) {
       const form = c.form === 'ref' ? `{"source":"env","provider":"default","id":"${c.env}"}` : `"\${${c.env}}"`
       lines.push(`  credential ${c.path}: Secret ${c.secret}, key ${c.key}, env ${c.env}, written as ${form}${c.form === 'ref' ? ' (the "${VAR}" string where sync is chosen)' : ' (takes no SecretRef)'}`)

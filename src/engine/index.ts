@@ -6,12 +6,12 @@ import type { EngineSettings, SyncMode } from '../settings.ts'
 import { ANNOTATIONS } from './annotations.ts'
 import { credentialEnv, podEnvNames, resolveConfigCredentials } from './config-credentials.ts'
 import { resolveCredential, type CredentialKind } from './credentials.ts'
-import { envNames, envSourcesFor, envValue, hasEnv } from './env.ts'
+import { envNames, envSourcesFor, envValue } from './env.ts'
 import { exceededLimit } from './limits.ts'
 import { resolveIdentity } from './identity.ts'
 import { buildInitContainer, isChartTokenSync, isInjectedContainer, subPathExprNames } from './init-container.ts'
 import { createPatch } from './patch.ts'
-import { configPathThrough, findStateMount, PATH_VARIABLES, resolveConfigPath, writableMounts, type StateMount } from './paths.ts'
+import { commandLineEnv, containerMounts, mayChooseProfile, PATH_VARIABLES, resolutionDifference } from './paths.ts'
 import { chooseName, initPosition, placeInit, type Placement } from './placement.ts'
 import { syncResources } from './resources.ts'
 import { resolveSeed } from './seed.ts'
@@ -27,6 +27,11 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
   const reasons: string[] = []
   const warnings: string[] = []
   const skip = (code: DecisionCode, reason: string): EngineResult => ({ decision: { action: 'skip', code, reasons: [...reasons, reason], warnings }, pod, patch: [] })
+  // A gateway left without a sync out of doubt: the admission warning says so, and why.
+  const skipInDoubt = (code: DecisionCode, reason: string): EngineResult => {
+    warnings.push(`not injected (${code}): ${reason}`)
+    return skip(code, reason)
+  }
 
   if (pod === null || typeof pod !== 'object' || pod.spec === null || typeof pod.spec !== 'object') return skip('not-a-pod', 'not a pod: it has no spec')
   const annotations: Record<string, string> = isRecord(pod.metadata?.annotations) ? (pod.metadata.annotations as Record<string, string>) : {}
@@ -53,25 +58,16 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
   const gateway = gatewayChoice.container
   reasons.push(gatewayChoice.reason)
 
-  const configPath = resolveConfigPath(gateway, settings.defaultHome)
-  if (!configPath.ok) return skip('config-path-unknown', configPath.reason)
-  const knownPath = configPath.value.known ? configPath.value.path : undefined
-  let mounts: StateMount[]
-  let state: StateMount | undefined
-  if (knownPath !== undefined) {
-    reasons.push(configPath.reason)
-    const found = findStateMount(pod, gateway, knownPath)
-    if (!found.ok) return skip('no-state-volume', found.reason)
-    reasons.push(found.reason)
-    state = found.value
-    mounts = [found.value]
-  } else {
-    mounts = writableMounts(pod, gateway)
-    if (mounts.length === 0) return skip('no-state-volume', `${configPath.reason}, and container ${gateway.name} mounts no writable volume the config could be on`)
-    reasons.push(
-      `${configPath.reason}: the init container gets the same env sources and the writable mounts (${mounts.map((m) => m.volume.name).join(', ')}) and resolves the config path in the pod as OpenClaw does; the gateway's env is left as it is`,
-    )
+  // The file is resolved in the pod (paths.ts): only whether anything could be written is decided here.
+  const mounts = containerMounts(pod, gateway)
+  const writable = mounts.filter((m) => !m.readOnly)
+  if (mounts.length === 0) return skip('no-state-volume', `container ${gateway.name} mounts no volume, so its config is on no volume an init container could reach`)
+  if (writable.length === 0) {
+    return skipInDoubt('state-read-only', `every volume of container ${gateway.name} is read-only (${mounts.map((m) => m.volume.name).join(', ')}); the injector never makes one writable, so there is nothing it may write`)
   }
+  reasons.push(
+    `the config file is resolved in the pod, as OpenClaw resolves it (env, root options, legacy locations): the init container runs with the gateway's env sources for it, its command line and all its mounts (read-only kept), and writes only through its writable ones (${writable.map((m) => m.volume.name).join(', ')}); the gateway's env is left as it is`,
+  )
 
   const seed = resolveSeed(pod)
   if (!seed.ok) return skip('bad-annotation', seed.reason)
@@ -101,11 +97,16 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
     if (source.addToGateway && mode !== 'sync') gatewayEnv.push(copyJson(source.env))
   }
   if (credentials.length === 0 && configCredentials.credentials.length === 0) {
-    warnings.push(`no source for OPENCLAW_GATEWAY_TOKEN or OPENCLAW_GATEWAY_PASSWORD found; the init container only ${seed.seed ? 'copies the seed config' : 'prepares the state directory'}; name a Secret with annotation ${ANNOTATIONS.tokenSecret}`)
+    warnings.push(`no source for OPENCLAW_GATEWAY_TOKEN or OPENCLAW_GATEWAY_PASSWORD found; the init container only ${seed.seed ? 'copies the seed config where there is none' : 'resolves the config file'}; name a Secret with annotation ${ANNOTATIONS.tokenSecret}`)
   }
 
   const image = syncImage(annotations[ANNOTATIONS.syncImage], settings, gateway, warnings)
   if (image === undefined) return skip('no-image', `container ${gateway.name} has no image to run the sync script with; set annotation ${ANNOTATIONS.syncImage}`)
+  if (image !== gateway.image) {
+    const fixed = fixedConfigPath(gateway)
+    if (fixed !== undefined) return skipInDoubt('config-path-unknown', `the sync image ${image} is not the gateway's image ${gateway.image ?? '(none)'}, so the ENV OpenClaw's config path depends on is unknown in it, and ${fixed}`)
+    reasons.push(`the sync image ${image} is not the gateway's, but the gateway's own env fixes the config path (OPENCLAW_CONFIG_PATH, an absolute literal) and its command line names no profile`)
+  }
   const syncPossible = mode === 'sync' || (mode === 'auto' && autoMayChooseSync(image, settings))
   if (syncPossible && credentials.length > 0) warnings.push(syncRestartWarning(found.token !== undefined ? 'token' : 'password', mode === 'auto' ? 'auto' : 'sync'))
   const imagePullPolicy = image === gateway.image ? (settings.syncImagePullPolicy || gateway.imagePullPolicy) : settings.syncImagePullPolicy
@@ -138,56 +139,54 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
   const resources = syncResources(pod, annotations, settings, warnings)
   reasons.push(resources.reason)
 
-  const pathNames = knownPath === undefined ? [...PATH_VARIABLES] : []
   const initContainer = buildInitContainer({
     name,
     image,
     imagePullPolicy,
-    ...(knownPath === undefined ? {} : { configPath: knownPath }),
     mounts,
+    commandLine: commandLineEnv(gateway),
+    ...(typeof gateway.workingDir === 'string' && gateway.workingDir !== '' ? { workingDir: gateway.workingDir } : {}),
     seed: seed.seed,
     mode,
     credentials,
     configCredentials: configCredentials.credentials,
-    envSources: envSourcesFor(gateway, [...pathNames, ...subPathExprNames(mounts)]),
+    envSources: envSourcesFor(gateway, [...PATH_VARIABLES, ...subPathExprNames(mounts)]),
     identity,
     resources: resources.resources,
     settings,
   })
 
-  // A config path known now is pinned in the gateway (a uid without a passwd entry gets HOME=/,
-  // which would move OpenClaw's default); one only the pod knows is left to the pod.
-  if (knownPath !== undefined && !hasEnv(gateway, 'OPENCLAW_CONFIG_PATH')) gatewayEnv.unshift({ name: 'OPENCLAW_CONFIG_PATH', value: knownPath })
   // The env each reference in the file names: the credentials annotation's always, the gateway's
   // wherever the script may write a SecretRef for them.
-  const referencedEnv = [...gatewayEnv.filter((e) => e.name !== 'OPENCLAW_CONFIG_PATH'), ...configCredentials.credentials.map(credentialEnv)]
   gatewayEnv.push(...configCredentials.credentials.map(credentialEnv))
+  const referencedEnv = gatewayEnv
   const gatewayNames = envNames(gateway)
   const gatewayEnvAdded = gatewayEnv.filter((entry) => !gatewayNames.has(entry.name))
 
-  // Every other OpenClaw container that reads the same file through its own mount of the volume
-  // (a CLI sidecar, say) is pinned to that file and gets the env its references name, so that it
-  // resolves them as the gateway does.
-  const wired: string[] = []
+  // Another OpenClaw container gets that env only where it finds the same file as the gateway
+  // (resolutionDifference, judged conservatively from the spec); each other one is left alone,
+  // with the reason. No container's path variables are ever set.
+  const leftAlone: Record<string, string> = {}
   const sidecarEnvAdded: Record<string, string[]> = {}
   const mutatedSpec = { ...pod.spec }
   const mutatedContainers = (pod.spec.containers as Container[]).map((c) => {
     if (c === gateway) {
       return gatewayEnvAdded.length === 0 ? c : { ...c, env: [...listOf(c.env), ...gatewayEnvAdded.map((e) => copyJson(e))] }
     }
-    if (knownPath === undefined || state === undefined) return c
-    if (c === null || typeof c !== 'object' || !imageMatches(c.image, settings.imagePattern)) return c
-    const seen = configPathThrough(c, state, knownPath)
-    if (seen === undefined) return c
-    const own = envValue(c, 'OPENCLAW_CONFIG_PATH')
-    if (own !== undefined && !(own.kind === 'literal' && own.value === seen)) return c
-    const added: V1EnvVar[] = own === undefined ? [{ name: 'OPENCLAW_CONFIG_PATH', value: seen }] : []
-    if (own === undefined) wired.push(c.name)
+    if (c === null || typeof c !== 'object') return c
+    if (!imageMatches(c.image, settings.imagePattern)) {
+      leftAlone[c.name] = 'not an OpenClaw image'
+      return c
+    }
+    const difference = resolutionDifference(gateway, c)
+    if (difference !== undefined) {
+      leftAlone[c.name] = `it may read another file than the gateway's: ${difference}`
+      return c
+    }
     const defined = envNames(c)
-    for (const entry of referencedEnv) if (!defined.has(entry.name)) added.push(copyJson(entry))
+    const added = referencedEnv.filter((entry) => !defined.has(entry.name)).map((e) => copyJson(e))
     if (added.length === 0) return c
-    const names = added.map((e) => e.name).filter((n) => n !== 'OPENCLAW_CONFIG_PATH')
-    if (names.length > 0) sidecarEnvAdded[c.name] = names
+    sidecarEnvAdded[c.name] = added.map((e) => e.name)
     return { ...c, env: [...listOf(c.env), ...added] }
   })
   if (mutatedContainers.some((c, i) => c !== (pod.spec?.containers as Container[])[i])) mutatedSpec.containers = mutatedContainers
@@ -211,13 +210,13 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
     initContainer: name,
     initPosition: placement.index,
     image,
-    configPath: knownPath ?? 'resolved in the pod',
-    stateVolume: mounts.map((m) => m.volume.name).join(', '),
+    configPath: 'resolved in the pod',
+    stateVolume: writable.map((m) => m.volume.name).join(', '),
     runAs: identity.runAsUser === undefined ? `the USER of image ${image}` : `uid ${identity.runAsUser}${identity.runAsGroup === undefined ? '' : `, gid ${identity.runAsGroup}`}`,
     resources: resources.resources,
     mode,
     gatewayEnvAdded: gatewayEnvAdded.map((e) => e.name),
-    configPathWiredInto: wired,
+    containersLeftAlone: leftAlone,
     sidecarEnvAdded,
     credentials: configCredentials.credentials.map((c) => ({ path: c.path, secret: c.secret, key: c.key, env: c.envName, form: c.form })),
     volumesAdded: seed.seed?.added ? [seed.seed.volume.name] : [],
@@ -227,6 +226,20 @@ export function mutatePod(pod: Pod, settings: EngineSettings): EngineResult {
   if (found.password !== undefined) summary.password = found.password
 
   return { decision: { action: 'inject', code: 'injected', reasons, warnings }, pod: mutated, patch: createPatch(pod, mutated), summary }
+}
+
+/**
+ * Why the config path is not fixed by the gateway's pod spec alone, or undefined when it is: an
+ * absolute literal OPENCLAW_CONFIG_PATH in its env (which overrides any image ENV; OpenClaw
+ * 2026.3.2 and 2026.9.6 read it first) and no root option choosing a profile (which may replace
+ * it: 2026.9.6 dist/profile-*.mjs, applyCliProfileEnv). Used where the sync image is not the
+ * gateway's, so the image's ENV is unknown in the pod too.
+ */
+function fixedConfigPath(gateway: Container): string | undefined {
+  const value = envValue(gateway, 'OPENCLAW_CONFIG_PATH')
+  if (value === undefined || value.kind !== 'literal' || !value.value.trim().startsWith('/')) return `container ${gateway.name} sets no absolute literal OPENCLAW_CONFIG_PATH`
+  if (mayChooseProfile(gateway)) return `container ${gateway.name}'s command line may choose an OpenClaw profile`
+  return undefined
 }
 
 /**

@@ -32,10 +32,12 @@ export interface InitContainerSpec {
   name: string
   image: string
   imagePullPolicy?: string
-  /** The config file, when known at admission; undefined: the script resolves it in the pod. */
-  configPath?: string
-  /** The gateway's mounts the init container takes over, at the same paths. */
+  /** All the gateway's mounts, taken over at the same paths with readOnly and recursiveReadOnly kept. */
   mounts: StateMount[]
+  /** The gateway's command line for the script (commandLineEnv). */
+  commandLine: V1EnvVar[]
+  /** The gateway's workingDir: OpenClaw resolves relative paths, and finds a home without one, from it. */
+  workingDir?: string
   seed?: Seed
   mode: SyncMode
   credentials: V1EnvVar[]
@@ -51,7 +53,7 @@ export interface InitContainerSpec {
 /** The env the sync script reads the credentials annotation's entries from (credentialsForScript). */
 export const CREDENTIALS_ENV = 'OPENCLAW_INJECTOR_CREDENTIALS'
 
-/** Env names the sync script reads the gateway's writable mount paths from, one per mount. */
+/** Env names the sync script reads the gateway's writable mount paths from, one per mount: it writes through no other. */
 export const STATE_MOUNT_ENV_PREFIX = 'OPENCLAW_INJECTOR_STATE_MOUNT_'
 
 /**
@@ -61,7 +63,6 @@ export const STATE_MOUNT_ENV_PREFIX = 'OPENCLAW_INJECTOR_STATE_MOUNT_'
 export function buildInitContainer(spec: InitContainerSpec): Container {
   const { settings, seed } = spec
   const env: V1EnvVar[] = []
-  if (spec.configPath !== undefined) env.push({ name: 'OPENCLAW_CONFIG_PATH', value: spec.configPath })
   env.push(
     { name: MARKER_ENV, value: spec.mode },
     { name: 'OPENCLAW_INJECTOR_ON_ERROR', value: settings.onError },
@@ -69,7 +70,8 @@ export function buildInitContainer(spec: InitContainerSpec): Container {
   )
   if (seed !== undefined) env.push({ name: 'OPENCLAW_INJECTOR_SEED_PATH', value: seed.filePath })
   if (spec.configCredentials.length > 0) env.push({ name: CREDENTIALS_ENV, value: credentialsForScript(spec.configCredentials) })
-  if (spec.configPath === undefined) spec.mounts.forEach((m, i) => env.push({ name: `${STATE_MOUNT_ENV_PREFIX}${i}`, value: m.mount.mountPath }))
+  spec.mounts.filter((m) => !m.readOnly).forEach((m, i) => env.push({ name: `${STATE_MOUNT_ENV_PREFIX}${i}`, value: m.mount.mountPath }))
+  env.push(...spec.commandLine.map((e) => copyJson(e)))
   // The gateway's envFrom may carry NODE_OPTIONS meant for it (--require of its own files, heap
   // sizes). An entry without a value is the empty string, and env wins over envFrom; written as
   // the API server stores it (it drops an empty value).
@@ -80,9 +82,13 @@ export function buildInitContainer(spec: InitContainerSpec): Container {
   }
 
   const volumeMounts: V1VolumeMount[] = spec.mounts.map(({ mount }) => {
+    // mountPropagation is not copied: Bidirectional needs a privileged container, and the
+    // script needs nothing the gateway's mounts receive later.
     const copy: V1VolumeMount = { name: mount.name, mountPath: mount.mountPath }
     if (mount.subPath) copy.subPath = mount.subPath
     if (mount.subPathExpr) copy.subPathExpr = mount.subPathExpr
+    if (mount.readOnly === true) copy.readOnly = true
+    if (mount.recursiveReadOnly) copy.recursiveReadOnly = mount.recursiveReadOnly
     return copy
   })
   if (seed !== undefined) volumeMounts.push({ name: seed.volume.name, mountPath: SEED_MOUNT_PATH, readOnly: true })
@@ -93,6 +99,7 @@ export function buildInitContainer(spec: InitContainerSpec): Container {
     command: ['node', '-e', syncScriptFor(spec.image, settings, spec.configCredentials.length > 0)],
     env,
     ...(spec.envSources.envFrom.length > 0 ? { envFrom: spec.envSources.envFrom } : {}),
+    ...(spec.workingDir === undefined ? {} : { workingDir: spec.workingDir }),
     volumeMounts,
     resources: copyJson(spec.resources),
     securityContext: securityContext(spec.identity),

@@ -1,154 +1,115 @@
-// Where the gateway container will read openclaw.json, and which volume holds it.
-// OpenClaw's order: OPENCLAW_CONFIG_PATH, else $OPENCLAW_STATE_DIR/openclaw.json,
-// else <home>/.openclaw/openclaw.json with home = OPENCLAW_HOME, else HOME.
-import path from 'node:path/posix'
+// What the injected container needs to find, in the pod, the file the gateway reads: the
+// gateway's mounts, its env sources for the names OpenClaw's resolver reads, and its command line.
+// The engine never decides the path itself (it cannot see the image's ENV, its passwd entry, or
+// which files exist); the sync script resolves it in the pod with OpenClaw's own rules
+// (src/sync/sync-config.cjs, PATH_RULES), and the gateway's env is never changed to choose one.
 import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node'
-import { envFromMayDefine, envValue, type EnvValue } from './env.ts'
+import { envSourcesFor, type EnvSources } from './env.ts'
 import type { Container, Pod } from './types.ts'
-import { objectsOf } from './shape.ts'
-
-export type Resolved<T> = { ok: true; value: T; reason: string } | { ok: false; reason: string }
-
-/** The variables OpenClaw's config path depends on, in its order of precedence. */
-export const PATH_VARIABLES = ['OPENCLAW_CONFIG_PATH', 'OPENCLAW_STATE_DIR', 'OPENCLAW_HOME', 'HOME'] as const
-
-/** A path known now, or `runtime`: it depends on a value only the pod will have. */
-export type ConfigPath = { known: true; path: string } | { known: false }
+import { listOf, objectsOf } from './shape.ts'
 
 /**
- * Where the gateway reads openclaw.json, following OpenClaw's order. `known: false` when a
- * variable that decides it has a value only known in the pod: set from a Secret, ConfigMap or
- * field, expanding `$(VAR)` from one, or possibly defined by an envFrom source (env wins over
- * envFrom, so an absent env entry leaves it to envFrom). Errors (`ok: false`): a literal that is
- * not an absolute path.
+ * The env names OpenClaw's config path depends on, in any release the sync script carries
+ * (PATH_RULES in src/sync/sync-config.cjs; openclaw 2026.3.2 dist/daemon-cli.js and entry.js,
+ * 2026.9.6 dist/paths-*.mjs, home-dir-*.mjs, profile-*.mjs, test-runtime-env-*.mjs). The
+ * injected container gets the gateway's sources for each.
  */
-export function resolveConfigPath(container: Container, defaultHome: string): Resolved<ConfigPath> {
-  const home = homeOf(container, defaultHome)
-  for (const [variable, toConfig] of [
-    ['OPENCLAW_CONFIG_PATH', (p: string) => p],
-    ['OPENCLAW_STATE_DIR', (p: string) => path.join(p, 'openclaw.json')],
-  ] as const) {
-    const value = envValue(container, variable)
-    if (value !== undefined) return fromEnv(value, variable, container.name, home, toConfig)
-    if (envFromMayDefine(container, variable)) return runtime(`${variable} may come from container ${container.name}'s envFrom (${describeEnvFrom(container)}), which only the pod can read`)
-  }
-  if (!home.ok) return home
-  if (!home.value.known) return { ok: true, value: { known: false }, reason: home.reason }
-  const configPath = path.join(home.value.path, '.openclaw', 'openclaw.json')
-  return { ok: true, value: { known: true, path: configPath }, reason: `config path ${configPath} (${home.reason})` }
-}
+export const PATH_VARIABLES = [
+  'OPENCLAW_CONFIG_PATH',
+  'OPENCLAW_STATE_DIR',
+  'OPENCLAW_HOME',
+  'HOME',
+  'USERPROFILE',
+  'OPENCLAW_PROFILE',
+  'OPENCLAW_SERVICE_MARKER',
+  'CLAWDBOT_CONFIG_PATH',
+  'CLAWDBOT_STATE_DIR',
+  'OPENCLAW_TEST_FAST',
+  'VITEST',
+  'VITEST_POOL_ID',
+  'VITEST_WORKER_ID',
+  'NODE_ENV',
+] as const
 
-function runtime(reason: string): Resolved<ConfigPath> {
-  return { ok: true, value: { known: false }, reason }
-}
-
-function describeEnvFrom(container: Container): string {
-  return objectsOf(container.envFrom)
-    .map((e) => (e.configMapRef ? `ConfigMap ${e.configMapRef.name}` : e.secretRef ? `Secret ${e.secretRef.name}` : 'a source'))
-    .join(', ')
-}
-
-function homeOf(container: Container, defaultHome: string): Resolved<ConfigPath> {
-  for (const variable of ['OPENCLAW_HOME', 'HOME']) {
-    const value = envValue(container, variable)
-    if (value === undefined) {
-      if (envFromMayDefine(container, variable)) return runtime(`${variable} may come from container ${container.name}'s envFrom (${describeEnvFrom(container)}), which only the pod can read`)
-      continue
-    }
-    if (value.kind === 'dynamic') return runtime(`${variable} of container ${container.name} is only known in the pod (${describeDynamic(value)})`)
-    if (!value.value.startsWith('/')) return { ok: false, reason: `${variable} of container ${container.name} is not an absolute path` }
-    return { ok: true, value: { known: true, path: path.normalize(value.value) }, reason: `home from ${variable}` }
-  }
-  return { ok: true, value: { known: true, path: defaultHome }, reason: `the image's home ${defaultHome}` }
-}
-
-function describeDynamic(value: EnvValue): string {
-  if (value.kind !== 'dynamic') return 'a literal'
-  return value.entry.valueFrom ? 'set from a Secret, ConfigMap or field' : `expands ${JSON.stringify(value.entry.value)}`
-}
-
-function fromEnv(value: EnvValue, variable: string, container: string | undefined, home: Resolved<ConfigPath>, toConfig: (p: string) => string): Resolved<ConfigPath> {
-  if (value.kind === 'dynamic') return runtime(`${variable} of container ${container} is only known in the pod (${describeDynamic(value)})`)
-  let raw = value.value.trim()
-  if (raw === '~' || raw.startsWith('~/')) {
-    if (!home.ok) return home
-    if (!home.value.known) return { ok: true, value: { known: false }, reason: `${variable} starts with ~ and ${home.reason}` }
-    raw = path.join(home.value.path, raw.slice(1))
-  }
-  if (!raw.startsWith('/')) return { ok: false, reason: `${variable} of container ${container} is not an absolute path: ${JSON.stringify(value.value)}` }
-  const resolved = toConfig(path.normalize(raw))
-  return { ok: true, value: { known: true, path: resolved }, reason: `config path ${resolved} (from ${variable})` }
-}
+/** OpenClaw's root options that choose a state directory (2026.9.6 dist/profile-*.mjs, parseCliProfileArgs). */
+const PROFILE_OPTION = /^--(profile(=.*)?|dev)$/
 
 export interface StateMount {
   mount: V1VolumeMount
   volume: V1Volume
+  /** Mounted read-only: the mount's readOnly, a PVC's readOnly, or a read-only source (configMap, secret, downwardAPI, projected). */
+  readOnly: boolean
 }
 
 const READ_ONLY_SOURCES = ['configMap', 'secret', 'downwardAPI', 'projected'] as const
 
 /**
- * The gateway's volumeMount whose mountPath is the longest prefix of the config file's directory.
- * The directory, not only the file, must be on the volume: the sync script writes a temp file
- * beside the config and renames it, which a single-file (subPath) mount cannot take.
+ * Every mount of the container with its declared volume, in order, and whether it is read-only
+ * to the container (Kubernetes mounts a PVC with `readOnly: true`, and the sources above,
+ * read-only whatever the mount says). Mounts of undeclared volumes are left out.
  */
-export function findStateMount(pod: Pod, container: Container, configPath: string): Resolved<StateMount> {
-  const directory = path.dirname(configPath)
-  let best: V1VolumeMount | undefined
-  for (const mount of objectsOf(container.volumeMounts)) {
-    if (typeof mount.mountPath !== 'string' || typeof mount.name !== 'string') continue
-    const mountPath = normalizeMountPath(mount.mountPath)
-    const covers = mountPath === '/' || configPath === mountPath || directory === mountPath || directory.startsWith(mountPath + '/')
-    if (covers && (best === undefined || mountPath.length > normalizeMountPath(best.mountPath).length)) best = mount
-  }
-  if (best === undefined) {
-    return { ok: false, reason: `no volume of container ${container.name} holds ${configPath}, so nothing an init container writes would reach the gateway` }
-  }
-  if (normalizeMountPath(best.mountPath) === configPath) {
-    return { ok: false, reason: `${configPath} is mounted as a single file (volume ${best.name}); the config's directory must be on the volume for a crash-safe write` }
-  }
-  const volume = objectsOf(pod.spec?.volumes).find((v) => v.name === best.name)
-  if (volume === undefined) return { ok: false, reason: `container ${container.name} mounts volume ${best.name}, which the pod does not declare` }
-  const readOnlySource = READ_ONLY_SOURCES.find((source) => volume[source] !== undefined && volume[source] !== null)
-  if (readOnlySource !== undefined) return { ok: false, reason: `${configPath} is on ${readOnlySource} volume ${volume.name}, which is read-only; there is no state to sync` }
-  return { ok: true, value: { mount: best, volume }, reason: `state volume ${volume.name} mounted at ${best.mountPath}${best.subPath ? ` (subPath ${best.subPath})` : ''}` }
-}
-
-/**
- * Where another container sees the config file: through its own mount of the same volume
- * and subPath, wherever it mounts it; undefined when it does not mount the state at all.
- */
-export function configPathThrough(container: Container, state: StateMount, configPath: string): string | undefined {
-  const relative = path.relative(normalizeMountPath(state.mount.mountPath), configPath)
-  const mount = objectsOf(container.volumeMounts).find(
-    (m) =>
-      typeof m.mountPath === 'string' &&
-      m.name === state.mount.name &&
-      (m.subPath ?? '') === (state.mount.subPath ?? '') &&
-      (m.subPathExpr ?? '') === (state.mount.subPathExpr ?? ''),
-  )
-  return mount === undefined ? undefined : path.join(normalizeMountPath(mount.mountPath), relative)
-}
-
-/** `/home/node/.openclaw/` and `/home/node//.openclaw` both mean `/home/node/.openclaw`. */
-function normalizeMountPath(mountPath: string): string {
-  return path.normalize(mountPath).replace(/(.)\/$/, '$1')
-}
-
-/**
- * The gateway's mounts a config could be written through, for a config path only the pod
- * knows: a declared volume that is not a read-only source (configMap, secret, downwardAPI,
- * projected), mounted without readOnly. Mount order kept.
- */
-export function writableMounts(pod: Pod, container: Container): StateMount[] {
+export function containerMounts(pod: Pod, container: Container): StateMount[] {
   const volumes = new Map<unknown, V1Volume>()
   for (const v of objectsOf(pod.spec?.volumes)) if (!volumes.has(v.name)) volumes.set(v.name, v)
   const result: StateMount[] = []
   for (const mount of objectsOf(container.volumeMounts)) {
-    if (typeof mount.mountPath !== 'string' || typeof mount.name !== 'string' || mount.readOnly === true) continue
+    if (typeof mount.mountPath !== 'string' || typeof mount.name !== 'string') continue
     const volume = volumes.get(mount.name)
-    if (volume === undefined || READ_ONLY_SOURCES.some((source) => volume[source] !== undefined && volume[source] !== null)) continue
-    result.push({ mount, volume })
+    if (volume === undefined) continue
+    const readOnly = mount.readOnly === true || volume.persistentVolumeClaim?.readOnly === true || READ_ONLY_SOURCES.some((s) => volume[s] !== undefined && volume[s] !== null)
+    result.push({ mount, volume, readOnly })
   }
   return result
+}
+
+/**
+ * The gateway's command line for the sync script, as JSON arrays: its command where it has one
+ * (an empty list is none: the image's ENTRYPOINT runs, as the kubelet does it), and its args
+ * always (empty: the image's CMD, which the script says it cannot read).
+ */
+export function commandLineEnv(container: Container): Array<{ name: string; value: string }> {
+  const command = listOf(container.command).map(String)
+  const env: Array<{ name: string; value: string }> = []
+  if (command.length > 0) env.push({ name: 'OPENCLAW_INJECTOR_GATEWAY_COMMAND', value: JSON.stringify(command) })
+  env.push({ name: 'OPENCLAW_INJECTOR_GATEWAY_ARGS', value: JSON.stringify(listOf(container.args).map(String)) })
+  return env
+}
+
+/** Whether the command line names a root option that chooses a profile (`--profile`, `--profile=X`, `--dev`), or a shell that might. */
+export function mayChooseProfile(container: Container): boolean {
+  const words = [...listOf(container.command), ...listOf(container.args)].map(String)
+  return words.some((w) => PROFILE_OPTION.test(w) || /--profile|--dev\b/.test(w))
+}
+
+/**
+ * Whether `other` finds the same file as `gateway` by OpenClaw's rules, judged from the spec
+ * alone and conservatively: the same image (so the same ENV and passwd), the same env sources
+ * for PATH_VARIABLES, the same working directory, the same command-line root options (none, or
+ * the same command line), and the same mounts at the same paths. Undefined when it does; else
+ * the first difference, as a reason.
+ */
+export function resolutionDifference(gateway: Container, other: Container): string | undefined {
+  if (other.image !== gateway.image) return `it runs image ${other.image ?? '(none)'}, not the gateway's, whose ENV may differ`
+  const sources = (c: Container): EnvSources => envSourcesFor(c, PATH_VARIABLES)
+  if (JSON.stringify(stripContainerName(sources(other))) !== JSON.stringify(stripContainerName(sources(gateway)))) {
+    return `its env for the config path (${PATH_VARIABLES.slice(0, 4).join(', ')}, ...) differs from the gateway's`
+  }
+  if ((other.workingDir ?? '') !== (gateway.workingDir ?? '')) return 'its workingDir differs from the gateway\'s'
+  const line = (c: Container): string => JSON.stringify([listOf(c.command), listOf(c.args)])
+  if ((mayChooseProfile(other) || mayChooseProfile(gateway)) && line(other) !== line(gateway)) return 'its command line may choose another OpenClaw profile (--profile, --dev)'
+  const key = (m: StateMount): string => JSON.stringify([m.mount.name, m.mount.mountPath, m.mount.subPath ?? '', m.mount.subPathExpr ?? ''])
+  const set = (c: Container): string => JSON.stringify(objectsOf(c.volumeMounts).map((mount) => key({ mount, volume: {} as V1Volume, readOnly: false })).sort())
+  if (set(other) !== set(gateway)) return 'its volume mounts differ from the gateway\'s, so the files OpenClaw finds may differ'
+  return undefined
+}
+
+/** A resourceFieldRef copy names its container; the comparison is of the sources themselves. */
+function stripContainerName(sources: EnvSources): EnvSources {
+  return {
+    envFrom: sources.envFrom,
+    env: sources.env.map((e) => {
+      const field = e.valueFrom?.resourceFieldRef
+      return field ? { ...e, valueFrom: { ...e.valueFrom, resourceFieldRef: { ...field, containerName: undefined } } } : e
+    }),
+  }
 }

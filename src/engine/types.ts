@@ -24,6 +24,7 @@ export type DecisionCode =
   | 'no-gateway'
   | 'config-path-unknown'
   | 'no-state-volume'
+  | 'state-read-only'
   | 'bad-annotation'
   | 'legacy-chart-sync'
   | 'name-conflict'
@@ -48,9 +49,9 @@ export interface InjectionSummary {
   /** Its index among the pod's init containers after injection. */
   initPosition: number
   image: string
-  /** The config file, or `resolved in the pod` when a value only the pod has decides it. */
+  /** Always `resolved in the pod`: the init container's log line names the file it chose, and why. */
   configPath: string
-  /** The volume(s) the init container mounts from the gateway, comma-separated. */
+  /** The gateway's writable volume(s), comma-separated: the init container writes through no other (it mounts them all, read-only kept). */
   stateVolume: string
   /** `uid N, gid M`, or the image's USER. */
   runAs: string
@@ -61,9 +62,9 @@ export interface InjectionSummary {
   /** `auto`: the script decides between `ref` and `sync` in the pod, from the image's OpenClaw version. */
   mode: 'auto' | 'sync' | 'ref'
   gatewayEnvAdded: string[]
-  /** Other OpenClaw containers that mount the state and were given OPENCLAW_CONFIG_PATH too. */
-  configPathWiredInto: string[]
-  /** Per other container that reads the config: the env its references need, added. */
+  /** Per other container given nothing: why (another image, or it may read another file than the gateway's). */
+  containersLeftAlone: Record<string, string>
+  /** Per other container that finds the same config file as the gateway: the env its references need, added. */
   sidecarEnvAdded: Record<string, string[]>
   /** The annotation openclaw.ai/credentials, per accepted entry: where from, which env, the form written. */
   credentials: Array<{ path: string; secret: string; key: string; env: string; form: 'ref' | 'template' }>

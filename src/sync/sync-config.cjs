@@ -12,6 +12,7 @@ const BUILTIN_JSON5 = typeof OPENCLAW_INJECTOR_IMAGE_JSON5 === 'undefined'
 const CONFIG_CREDS = typeof OPENCLAW_INJECTOR_NO_CREDENTIALS === 'undefined'
 const fs = require('node:fs')
 const path = require('node:path')
+const os = require('node:os')
 const crypto = require('node:crypto')
 
 const PREFIX = 'openclaw-injector:'
@@ -58,11 +59,9 @@ function readSettings(env) {
     if (!allowed.includes(v)) throw new Error(`${name} must be one of ${allowed.join(', ')}, not ${JSON.stringify(v)}`)
     return v
   }
-  const configPath = configPathOf(env)
+  gatewayCommandLine(env) // a malformed command line is a broken injection
   if (!CONFIG_CREDS && env.OPENCLAW_INJECTOR_CREDENTIALS) throw new Error('OPENCLAW_INJECTOR_CREDENTIALS is set, but this form is built without it')
   return {
-    configPath,
-    configFrom: env.OPENCLAW_CONFIG_PATH ? 'OPENCLAW_CONFIG_PATH' : env.OPENCLAW_STATE_DIR ? 'OPENCLAW_STATE_DIR' : env.OPENCLAW_HOME ? 'OPENCLAW_HOME' : 'HOME',
     seedPath: env.OPENCLAW_INJECTOR_SEED_PATH || '',
     mode: choice('OPENCLAW_INJECTOR_MODE', ['auto', 'sync', 'ref']),
     // The annotation openclaw.ai/credentials, as the engine resolved it: one `FORM PATH ENV` a line.
@@ -73,31 +72,235 @@ function readSettings(env) {
     }) : [],
     onError: choice('OPENCLAW_INJECTOR_ON_ERROR', ['fail', 'warn']),
     json5From: env.OPENCLAW_INJECTOR_JSON5_FROM || '/app',
-    // Set only when the config path was resolved here: the gateway's writable mounts.
+    // OPENCLAW_INJECTOR_RESOLVE_ONLY=1: name the file the gateway reads (the log line) and stop.
+    resolveOnly: env.OPENCLAW_INJECTOR_RESOLVE_ONLY === '1',
+    // The gateway's writable mounts (the engine sets one per mount): nothing is written elsewhere.
     stateMounts: Object.keys(env).filter((k) => k.startsWith('OPENCLAW_INJECTOR_STATE_MOUNT_')).map((k) => path.normalize(env[k])),
   }
 }
 
-// Where OpenClaw reads its config, as OpenClaw decides it: OPENCLAW_CONFIG_PATH, else
-// $OPENCLAW_STATE_DIR/openclaw.json, else <OPENCLAW_HOME or HOME>/.openclaw/openclaw.json; a
-// leading ~ is that home. The injector sets OPENCLAW_CONFIG_PATH itself when it knew the path at
-// admission; otherwise this container has the gateway's own env sources.
-function configPathOf(env) {
-  const home = env.OPENCLAW_HOME || env.HOME
-  const expand = (name) => {
-    const v = env[name].trim()
-    if (v !== '~' && !v.startsWith('~/')) return v
-    if (!home) throw new Error(`${name} starts with ~ and neither OPENCLAW_HOME nor HOME is set`)
-    return path.join(home, v.slice(1))
+// Which file OpenClaw reads, per release, as data: read from each release's npm package (dist/,
+// named above each row), and checked against that package's own resolver by
+// test/openclaw/config-path.test.ts.
+// `configVars`/`stateVars`: the env names of OPENCLAW_CONFIG_PATH and OPENCLAW_STATE_DIR, first
+// set wins; `legacyDirs`/`legacyFiles`: the earlier names, tried after .openclaw/openclaw.json in
+// this order; `blankHome`: home values taken as unset; `profileArgs`: `before-command` (root
+// options end at the first word) or `anywhere` (until `--`; `--dev` after `gateway` is that
+// command's own flag); `profileEnv`: `fill` (the profile's dir fills OPENCLAW_STATE_DIR and
+// OPENCLAW_CONFIG_PATH where unset) or `switch` (as fill, and a state dir or config path naming
+// the inherited OPENCLAW_PROFILE's own dir moves to the new one); `fastTest`: what turns on its
+// test shortcut (no existence checks).
+const PATH_RULES = [
+  // openclaw@2026.3.2 dist/entry.js (parseCliProfileArgs, applyCliProfileEnv), dist/daemon-cli.js
+  // (src/infra/home-dir.ts, src/config/paths.ts)
+  {
+    release: '2026.3.2',
+    configVars: ['OPENCLAW_CONFIG_PATH', 'CLAWDBOT_CONFIG_PATH'],
+    stateVars: ['OPENCLAW_STATE_DIR', 'CLAWDBOT_STATE_DIR'],
+    legacyDirs: ['.clawdbot', '.moldbot', '.moltbot'],
+    legacyFiles: ['clawdbot.json', 'moldbot.json', 'moltbot.json'],
+    blankHome: [],
+    profileArgs: 'before-command',
+    profileEnv: 'fill',
+    fastTest: 'OPENCLAW_TEST_FAST',
+  },
+  // openclaw@2026.9.6 dist/entry.js, profile-*.mjs (src/cli/profile.ts), cli-root-options.mjs,
+  // paths-*.mjs (src/config/state-dir.ts, src/config/paths.ts), home-dir-*.mjs, test-runtime-env-*.mjs
+  {
+    release: '2026.9.6',
+    configVars: ['OPENCLAW_CONFIG_PATH'],
+    stateVars: ['OPENCLAW_STATE_DIR'],
+    legacyDirs: ['.clawdbot'],
+    legacyFiles: ['clawdbot.json'],
+    blankHome: ['undefined', 'null'],
+    profileArgs: 'anywhere',
+    profileEnv: 'switch',
+    fastTest: 'OPENCLAW_TEST_FAST+vitest',
+  },
+]
+// OpenClaw's root options (cli-root-options.mjs, 2026.9.6) that take a value, and those that do not.
+const ROOT_VALUE_OPTIONS = ['--profile', '--log-level', '--container']
+const ROOT_FLAGS = ['--dev', '--no-color']
+const PROFILE_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i
+
+// The words OpenClaw's CLI sees after its entry (process.argv.slice(2)), from the gateway's
+// command and args; null when they cannot be told (a shell, or the image's own entrypoint).
+function cliWords(argv) {
+  if (argv.length === 0) return null
+  const base = (w) => path.basename(String(w))
+  // Init wrappers that run the rest as it is: tini (the official image's ENTRYPOINT) up to its
+  // `--`, and the node image's docker-entrypoint.sh before a command.
+  if (/^tini(-static)?$/.test(base(argv[0])) && argv.includes('--')) return cliWords(argv.slice(argv.indexOf('--') + 1))
+  if (base(argv[0]) === 'docker-entrypoint.sh' && argv.length > 1 && !argv[1].startsWith('-')) return cliWords(argv.slice(1))
+  let i = 0
+  if (/^node(js)?[0-9.]*$/.test(base(argv[0]))) {
+    for (i = 1; i < argv.length && argv[i].startsWith('-'); i++) if (['-r', '--require', '--import', '--loader', '--conditions', '-C'].includes(argv[i])) i++
+    if (i >= argv.length || ['-e', '--eval', '-p', '--print'].includes(argv[i - 1])) return null
+    return /openclaw|\.m?js$/.test(base(argv[i])) ? argv.slice(i + 1) : null
   }
-  let configPath
-  let from
-  if (env.OPENCLAW_CONFIG_PATH) [configPath, from] = [expand('OPENCLAW_CONFIG_PATH'), 'OPENCLAW_CONFIG_PATH']
-  else if (env.OPENCLAW_STATE_DIR) [configPath, from] = [path.join(expand('OPENCLAW_STATE_DIR'), 'openclaw.json'), 'OPENCLAW_STATE_DIR']
-  else if (home) [configPath, from] = [path.join(home, '.openclaw', 'openclaw.json'), env.OPENCLAW_HOME ? 'OPENCLAW_HOME' : 'HOME']
-  else throw new Error('OPENCLAW_CONFIG_PATH, OPENCLAW_STATE_DIR, OPENCLAW_HOME and HOME are all unset')
-  if (!path.isAbsolute(configPath)) throw new Error(`the config path from ${from} must be an absolute path`)
-  return path.normalize(configPath)
+  return /^openclaw(\.mjs)?$/.test(base(argv[0])) ? argv.slice(1) : null
+}
+
+// The profile the gateway's root options choose (`parseCliProfileArgs`), or { error }.
+function profileOf(words, rule) {
+  let profile = null
+  let sawDev = false
+  let command = null
+  const isValue = (w) => w !== undefined && w !== '' && w !== '--' && (!w.startsWith('-') || /^-\d+(\.\d+)?$/.test(w))
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]
+    if (rule.profileArgs === 'before-command' && command !== null) break
+    if (w === '--' && rule.profileArgs === 'anywhere') break
+    if (w === '--dev') {
+      if (rule.profileArgs === 'anywhere' && command === 'gateway') continue
+      if (profile && profile !== 'dev') return { error: 'Cannot combine --dev with --profile' }
+      sawDev = true
+      profile = 'dev'
+      continue
+    }
+    if (w === '--profile' || w.startsWith('--profile=')) {
+      const inline = w.includes('=')
+      const next = words[i + 1]
+      const consumed = !inline && (rule.profileArgs === 'anywhere' ? isValue(next) : Boolean(next))
+      const value = ((inline ? w.slice(w.indexOf('=') + 1) : consumed ? next : '') || '').trim() || null
+      if (consumed) i++
+      if (rule.profileArgs === 'anywhere' && command === 'qa' && words.slice(0, i).filter((x) => !x.startsWith('-'))[1] === 'matrix') continue
+      if (sawDev) return { error: 'Cannot combine --dev with --profile' }
+      if (!value) return { error: '--profile requires a value' }
+      if (!PROFILE_NAME.test(value)) return { error: 'Invalid --profile' }
+      profile = value
+      continue
+    }
+    if (rule.profileArgs === 'anywhere' && (ROOT_VALUE_OPTIONS.includes(w) || ROOT_FLAGS.includes(w))) {
+      if (ROOT_VALUE_OPTIONS.includes(w) && isValue(words[i + 1])) i++
+      continue
+    }
+    if (!w.startsWith('-') && command === null) command = w
+  }
+  return { profile }
+}
+
+// The file `rule` says OpenClaw reads with this env (the image's ENV and the gateway's env
+// sources, as this container has them), cwd and CLI words: { file, why } or { error }.
+function resolveWithRule(rule, env, words) {
+  const first = (names) => { for (const n of names) { const v = (env[n] || '').trim(); if (v) return { name: n, value: v } } return null }
+  const homeValue = (v) => { const t = (v || '').trim(); return t && !rule.blankHome.includes(t) ? t : undefined }
+  const osHome = () => homeValue(env.HOME) || homeValue(env.USERPROFILE) || homeValue(os.homedir())
+  const home = () => {
+    const explicit = homeValue(env.OPENCLAW_HOME)
+    if (explicit && (explicit === '~' || explicit.startsWith('~/'))) {
+      const base = osHome()
+      return base ? path.resolve(explicit.replace(/^~/, base)) : process.cwd()
+    }
+    const raw = explicit || osHome()
+    return path.resolve(raw || process.cwd())
+  }
+  const userPath = (v) => path.resolve(v.startsWith('~') && /^~($|\/)/.test(v) ? v.replace(/^~/, home()) : v)
+  const fast = rule.fastTest === 'OPENCLAW_TEST_FAST' ? env.OPENCLAW_TEST_FAST === '1'
+    : env.OPENCLAW_TEST_FAST === '1' && (['true', '1'].includes(env.VITEST) || env.VITEST_POOL_ID !== undefined || env.VITEST_WORKER_ID !== undefined || env.NODE_ENV === 'test')
+  const exists = (p) => { try { return fs.existsSync(p) } catch { return false } }
+  let why = []
+  if (words !== null) {
+    const parsed = profileOf(words, rule)
+    if (parsed.error) return { error: `the gateway's command line is one OpenClaw refuses (${parsed.error})` }
+    if (parsed.profile) {
+      // applyCliProfileEnv: env as the gateway's CLI leaves it before anything reads a path.
+      const profile = parsed.profile
+      const dirOf = (p) => path.join(home(), p.toLowerCase() === 'default' ? '.openclaw' : `.openclaw-${p}`)
+      const stateDir0 = (env.OPENCLAW_STATE_DIR || '').trim()
+      const config0 = (env.OPENCLAW_CONFIG_PATH || '').trim()
+      const inherited = (env.OPENCLAW_PROFILE || '').trim() || 'default'
+      const serviceMarker = (env.OPENCLAW_SERVICE_MARKER || '').trim()
+      env = { ...env, OPENCLAW_PROFILE: profile }
+      if (rule.profileEnv === 'fill') {
+        const stateDir = stateDir0 || dirOf(profile)
+        if (!stateDir0) env.OPENCLAW_STATE_DIR = stateDir
+        if (!config0) env.OPENCLAW_CONFIG_PATH = path.join(stateDir, 'openclaw.json')
+      } else {
+        if (!PROFILE_NAME.test(inherited)) return { error: `OPENCLAW_PROFILE ${JSON.stringify(inherited)} is a name OpenClaw refuses` }
+        if (serviceMarker === 'openclaw') return { error: 'OPENCLAW_SERVICE_MARKER is set, whose service rules this script does not carry' }
+        const switches = dirOf(inherited) !== dirOf(profile)
+        const switchesState = Boolean(stateDir0 && switches && userPath(stateDir0) === dirOf(inherited))
+        const replacesConfig = Boolean(switches && (!stateDir0 || switchesState) && config0 && userPath(config0) === path.join(dirOf(inherited), 'openclaw.json'))
+        const stateDir = stateDir0 && !switchesState ? stateDir0 : dirOf(profile)
+        if (!stateDir0 || switchesState) env.OPENCLAW_STATE_DIR = stateDir
+        if (!config0 || replacesConfig) env.OPENCLAW_CONFIG_PATH = path.join(stateDir, 'openclaw.json')
+      }
+      why.push(`profile ${profile}`)
+    }
+  }
+  const explicit = first(rule.configVars)
+  if (explicit) return { file: userPath(explicit.value), why: [...why, explicit.name].join(', ') }
+  const stateVar = first(rule.stateVars)
+  const dirs = [path.join(home(), '.openclaw'), ...rule.legacyDirs.map((d) => path.join(home(), d))]
+  const stateDir = () => {
+    if (stateVar) return userPath(stateVar.value)
+    if (fast || exists(dirs[0])) return dirs[0]
+    return dirs.find(exists) || dirs[0]
+  }
+  if (!fast) {
+    const candidates = []
+    for (const dir of [...(stateVar ? [userPath(stateVar.value)] : []), ...dirs]) for (const name of ['openclaw.json', ...rule.legacyFiles]) candidates.push(path.join(dir, name))
+    const found = candidates.find(exists)
+    if (found) return { file: found, why: [...why, stateVar ? stateVar.name : 'home', 'the first existing candidate'].join(', ') }
+  }
+  const dir = stateDir()
+  return { file: path.join(dir, 'openclaw.json'), why: [...why, stateVar ? stateVar.name : dir === dirs[0] ? 'home' : 'an existing legacy state directory', 'no file yet'].join(', ') }
+}
+
+// The gateway's command line as the engine passed it (OPENCLAW_INJECTOR_GATEWAY_COMMAND and
+// _ARGS, JSON arrays, each absent where the pod spec has none): { words } for cliWords, or
+// { words: null, note } where OpenClaw's words cannot be read here, or { error } where the
+// command line may set what decides the path in a way this script cannot follow.
+function gatewayCommandLine(env) {
+  const list = (name) => {
+    if (env[name] === undefined) return undefined
+    let v
+    try { v = JSON.parse(env[name]) } catch { v = null }
+    if (!Array.isArray(v) || !v.every((w) => typeof w === 'string')) throw new Error(`${name} must be a JSON array of strings`)
+    return v
+  }
+  const command = list('OPENCLAW_INJECTOR_GATEWAY_COMMAND')
+  const args = list('OPENCLAW_INJECTOR_GATEWAY_ARGS') || []
+  // Neither set: run by hand or by a test, not by the engine, which always sets the args.
+  if (command === undefined && env.OPENCLAW_INJECTOR_GATEWAY_ARGS === undefined) return { words: [], note: 'no command line given' }
+  // Without a command the args replace the image's CMD: the official image's entrypoint runs them.
+  const argv = command === undefined ? args : [...command, ...args]
+  if (argv.length === 0) return { words: null, note: "the gateway runs the image's own command, which this container cannot read; OpenClaw's root options assumed absent" }
+  const words = cliWords(argv)
+  if (words !== null) return { words }
+  const text = argv.join(' ')
+  if (/--profile|--dev\b|OPENCLAW_|CLAWDBOT_|\bHOME=|\bcd\b/.test(text)) return { error: `the gateway's command line (${path.basename(argv[0])} ...) may set the profile, the env or the directory OpenClaw resolves its config from, in a way this script cannot follow` }
+  return { words: null, note: `the gateway's command (${path.basename(argv[0])} ...) is not OpenClaw's CLI itself and names no profile, path variable or directory change; OpenClaw's root options assumed absent` }
+}
+
+// The version of the OpenClaw in dir (the image's app directory), or undefined.
+function openclawVersion(dir) {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'))
+    if (pkg.name === 'openclaw' && typeof pkg.version === 'string') return pkg.version
+  } catch { /* no OpenClaw here */ }
+  return undefined
+}
+
+// The file the gateway reads: { file, line } (line: the log line naming it and why), or
+// { error } (the file is left alone). The row of the image's release when PATH_RULES has one;
+// otherwise every row must give the same file.
+function resolveConfigFile(env, json5From) {
+  const cl = gatewayCommandLine(env)
+  if (cl.error) return { error: cl.error }
+  const version = openclawVersion(json5From)
+  const own = PATH_RULES.find((r) => r.release === version)
+  const results = (own ? [own] : PATH_RULES).map((rule) => ({ rule, ...resolveWithRule(rule, env, cl.words) }))
+  const bad = results.find((r) => r.error)
+  if (bad) return { error: bad.error }
+  const files = [...new Set(results.map((r) => r.file))]
+  const of = version ? `OpenClaw ${version}` : `no OpenClaw version in ${json5From}`
+  if (files.length > 1) {
+    return { error: `${of}: its rules are not in this script, and those of ${results.map((r) => `${r.rule.release} (${r.file})`).join(' and ')} differ` }
+  }
+  const rules = own ? `OpenClaw ${own.release}'s rules` : `${of}; the rules of ${PATH_RULES.map((r) => r.release).join(' and ')} agree`
+  return { file: files[0], line: `config file ${files[0]} (${results[0].why}; resolved in the pod by ${rules}${cl.note ? `; ${cl.note}` : ''})` }
 }
 
 const isPlaceholder = (v) => !v.trim() || PLACEHOLDERS.includes(v.trim().toLowerCase())
@@ -117,11 +320,7 @@ function readCredentials(env, configCreds) {
 // official image's /app) is REF_SINCE or later, `sync` otherwise or when it cannot tell.
 function resolveMode(mode, dir) {
   if (mode !== 'auto') return mode
-  let version
-  try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'))
-    if (pkg.name === 'openclaw') version = pkg.version
-  } catch { /* no OpenClaw here */ }
+  const version = openclawVersion(dir)
   const m = typeof version === 'string' && /^(\d+)\.(\d+)\.(\d+)(-?)/.exec(version)
   const v = m ? m.slice(1, 4).map(Number) : []
   const i = v.findIndex((n, k) => n !== REF_SINCE[k])
@@ -428,6 +627,12 @@ function writeAtomic(file, data, original) {
   }
 }
 
+// Whether dir is on a read-only mount (a readOnly volumeMount, a read-only PVC): EROFS.
+function readOnlyDir(dir) {
+  try { fs.accessSync(dir, fs.constants.W_OK) } catch (e) { return e.code === 'EROFS' }
+  return false
+}
+
 // The file to write: a symlinked config is written through to its target, so the link survives.
 function resolveTarget(configPath) {
   let st
@@ -438,7 +643,8 @@ function resolveTarget(configPath) {
   let file = configPath
   if (st.isSymbolicLink()) {
     try { file = fs.realpathSync(configPath) } catch (e) {
-      if (e.code === 'ENOENT') throw new Refusal(`${configPath} is a symbolic link to a missing file; nothing written`)
+      // The gateway, with the same mounts, finds no file there either.
+      if (e.code === 'ENOENT') return { file: configPath, stat: null, dangling: true }
       throw e
     }
     st = fs.statSync(file)
@@ -448,22 +654,27 @@ function resolveTarget(configPath) {
 }
 
 function run(settings, env) {
-  const { configPath, seedPath, configCreds } = settings
+  const { seedPath, configCreds } = settings
+  const resolved = resolveConfigFile(env, settings.json5From)
+  if (resolved.error) return log(`config file not resolved: ${resolved.error}; nothing written`)
+  const configPath = resolved.file
+  log(resolved.line)
+  if (settings.resolveOnly) return
   const creds = readCredentials(env, configCreds)
   const mode = resolveMode(settings.mode, settings.json5From)
+  // On one of the gateway's writable mounts: anything else would not reach the gateway or last.
+  const onWritableMount = (p) => !settings.stateMounts.length || settings.stateMounts.some((m) => m === '/' || p === m || p.startsWith(`${m}/`))
   const stateDir = path.dirname(configPath)
-  if (settings.stateMounts.length) log(`config path ${configPath} (from ${settings.configFrom}, resolved in the pod)`)
-  if (settings.stateMounts.length && !settings.stateMounts.some((m) => m === '/' || stateDir === m || stateDir.startsWith(`${m}/`))) {
-    // The gateway reads a file on no volume: nothing written here would reach it or last.
+  if (!onWritableMount(stateDir)) {
     log(`${configPath} is on none of the gateway's writable volumes (${settings.stateMounts.join(', ')}); nothing to sync`)
     return
   }
-  if (!fs.existsSync(stateDir)) {
-    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 })
-    fs.chmodSync(stateDir, 0o700) // whatever the umask says
-    log(`created state directory ${stateDir}`)
-  }
   const target = resolveTarget(configPath)
+  if (target.dangling) return log(`${configPath} is a symbolic link to a file on none of the gateway's volumes or a missing one; file left alone`)
+  if (target.file !== configPath && !onWritableMount(path.dirname(target.file))) {
+    return log(`${configPath} links to ${target.file}, on none of the gateway's writable volumes; file left alone`)
+  }
+  if (target.stat && readOnlyDir(path.dirname(target.file))) return log(`${target.file} is on a read-only mount; file left alone`)
   removeStaleTemps(target.file)
   const anything = creds.length > 0 || configCreds.length > 0
   if (!creds.length) log(`${CREDENTIALS.map((c) => c.env).join(' and ')} are not set${CONFIG_CREDS && configCreds.length ? '' : '; nothing to sync'}`)
@@ -492,6 +703,13 @@ function run(settings, env) {
     if (changes.length) data = `${JSON.stringify(doc, null, 2)}\n` // as OpenClaw writes it
   }
   if (source.seed) {
+    // Only here, for the seed: the directory OpenClaw chose (never one beside a legacy one).
+    if (!fs.existsSync(stateDir)) {
+      fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 })
+      fs.chmodSync(stateDir, 0o700) // whatever the umask says
+      log(`created state directory ${stateDir}`)
+    }
+    if (readOnlyDir(stateDir)) return log(`${stateDir} is on a read-only mount; seed not copied`)
     writeAtomic(target.file, data, null)
     log(`created ${configPath} from seed ${seedPath}`)
   } else if (changes.length) {

@@ -83,9 +83,13 @@ t.test('Pod Security restricted: admitted before injection, admitted after, in e
       gateway.image = 'registry.example.com/team/openclaw-custom:1';
       Object.assign(gateway.securityContext!, { runAsNonRoot: true });
     },
+    // Another sync image cannot see the gateway image's ENV: only a pod whose spec fixes the
+    // config path gets one (else config-path-unknown).
     'sync image by annotation, uid from the official image': (pod) => {
       pod.metadata!.annotations = { [ANNOTATIONS.syncImage]: 'docker.io/library/node:24-bookworm-slim' };
       Object.assign(pod.spec!.securityContext!, { runAsNonRoot: true });
+      const gateway = pod.spec!.containers[0]!;
+      gateway.env = [...(gateway.env ?? []), { name: 'OPENCLAW_CONFIG_PATH', value: '/home/node/.openclaw/openclaw.json' }];
     },
   };
   let i = 0;

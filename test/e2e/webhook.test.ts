@@ -236,6 +236,17 @@ t.test('the API server applies the patch for other pod shapes', async (t) => {
       gateway.volumeMounts = [...gateway.volumeMounts!, { name: 'state', mountPath: '/state' }];
       pod.spec!.volumes = [...pod.spec!.volumes!, { name: 'state', emptyDir: {} }];
     },
+    'a read-only mount beside the state (readOnly and recursiveReadOnly copied)': (pod) => {
+      const gateway = pod.spec!.containers[0]!;
+      gateway.volumeMounts = [...gateway.volumeMounts!, { name: 'backup', mountPath: '/backup', readOnly: true, recursiveReadOnly: 'IfPossible' }];
+      pod.spec!.volumes = [...pod.spec!.volumes!, { name: 'backup', emptyDir: {} }];
+    },
+    'a --profile gateway with its own workingDir (the command line goes along as data)': (pod) => {
+      const gateway = pod.spec!.containers[0]!;
+      gateway.command = ['node', 'openclaw.mjs'];
+      gateway.args = ['--profile', 'work', 'gateway', 'run'];
+      gateway.workingDir = '/app';
+    },
     'a native sidecar among the init containers': (pod) => {
       pod.spec!.initContainers!.push({ name: 'proxy', image: 'envoyproxy/envoy:v1.34', restartPolicy: 'Always' });
     },

@@ -79,8 +79,11 @@ t.test("the chart's pod", async (t) => {
   t.same(init.volumeMounts, [
     { name: 'data', mountPath: '/home/node/.openclaw' },
     { name: 'tmp', mountPath: '/tmp' },
+    { name: 'bash-aliases', mountPath: '/home/node/.bash_aliases', subPath: 'bash_aliases' },
     { name: 'config', mountPath: '/openclaw-injector/seed', readOnly: true },
-  ], "the gateway's writable mounts, and the seed")
+  ], "all the gateway's mounts at the same paths (a symlinked config's target is on one of them), and the seed")
+  t.equal(env(init, 'OPENCLAW_INJECTOR_GATEWAY_COMMAND')?.value, JSON.stringify(['node', 'dist/index.js']), "the gateway's command, for its root options")
+  t.equal(env(init, 'OPENCLAW_INJECTOR_GATEWAY_ARGS')?.value, JSON.stringify(['gateway', '--port', '18789']), "the gateway's args")
   t.same(init.securityContext, {
     allowPrivilegeEscalation: false,
     capabilities: { drop: ['ALL'] },
@@ -101,15 +104,29 @@ t.test("the chart's pod", async (t) => {
   t.match(result.summary, { gatewayContainer: 'main', initContainer: 'init-config', initPosition: 1, stateVolume: 'data, tmp', configPath: 'resolved in the pod', mode: 'auto', gatewayEnvAdded: [], credentials: [] })
 })
 
-t.test('the chart\'s pod with every path variable known: the path is pinned', async (t) => {
-  const result = run(known())
-  const init = initOf(result)
-  t.equal(env(init, 'OPENCLAW_CONFIG_PATH')?.value, '/home/node/.openclaw/openclaw.json')
-  t.notOk(init.envFrom)
-  t.same(init.volumeMounts?.map((m) => m.name), ['data', 'config'])
-  const gateway = gatewayOf(result.pod)
-  t.same(gateway.env?.map((e) => e.name), ['NODE_OPTIONS', 'OPENCLAW_CONFIG_PATH'], 'the gateway gets the config path, appended')
-  t.equal(env(gateway, 'OPENCLAW_CONFIG_PATH')?.value, '/home/node/.openclaw/openclaw.json')
+// Class 1 of issue 18: the webhook cannot see the image's ENV (OPENCLAW_STATE_DIR=/data/.openclaw,
+// HOME in a Dockerfile), so it never decides the path, and never pins one into the gateway.
+t.test("the gateway's env is never changed to choose a path: the file is resolved in the pod, in the gateway's image", async (t) => {
+  for (const [label, pod] of [
+    ['every path variable known in the spec', known()],
+    ['an image selected only by label', known((pod, gateway) => {
+      gateway.image = 'registry.example.com/team/agent:7'
+      pod.metadata!.labels = { ...pod.metadata?.labels, 'app.kubernetes.io/name': 'openclaw' }
+      pod.metadata!.annotations = { [ANNOTATIONS.tokenSync]: 'enabled' }
+    })],
+  ] as const) {
+    const result = run(pod)
+    if (result.decision.action !== 'inject') {
+      t.fail(`${label}: ${result.decision.reasons.join('; ')}`)
+      continue
+    }
+    const init = initOf(result)
+    t.notOk(env(init, 'OPENCLAW_CONFIG_PATH'), `${label}: no path pinned in the init container`)
+    t.equal(init.image, gatewayOf(pod).image, `${label}: it runs the gateway's image, so it sees the image's ENV`)
+    t.same(gatewayOf(result.pod), gatewayOf(pod), `${label}: the gateway is left exactly as it was`)
+    t.equal(result.summary?.configPath, 'resolved in the pod')
+    t.same(result.summary?.gatewayEnvAdded, [])
+  }
 })
 
 t.test('existing annotations get escaped keys added, never replaced', async (t) => {
@@ -128,7 +145,8 @@ t.test('no initContainers field: the array is added whole', async (t) => {
 
 t.test('no env field on the gateway', async (t) => {
   const result = run(known((_, gateway) => delete gateway.env))
-  t.same(gatewayOf(result.pod).env, [{ name: 'OPENCLAW_CONFIG_PATH', value: '/home/node/.openclaw/openclaw.json' }])
+  t.equal(result.decision.action, 'inject')
+  t.notOk(gatewayOf(result.pod).env, 'still none: nothing is pinned')
 })
 
 t.test('no volumes field: nothing would reach the gateway, so skip', async (t) => {
@@ -137,7 +155,7 @@ t.test('no volumes field: nothing would reach the gateway, so skip', async (t) =
     delete gateway.volumeMounts
   }))
   t.equal(result.decision.action, 'skip')
-  t.match(result.decision.reasons.at(-1), /no volume of container main holds \/home\/node\/\.openclaw\/openclaw\.json/)
+  t.match(result.decision.reasons.at(-1), /container main mounts no volume/)
 })
 
 t.test('token from the gateway env secretKeyRef is copied exactly', async (t) => {
@@ -294,49 +312,62 @@ t.test('subPathExpr takes the variables it expands along', async (t) => {
   t.same(env(init, 'POD_NAME'), podName)
 })
 
-t.test('the longest mountPath prefix wins', async (t) => {
+t.test("the script may write through each of the gateway's writable mounts, and no other", async (t) => {
   const result = run(known((pod, gateway) => {
     pod.spec!.volumes!.push({ name: 'home', emptyDir: {} })
     gateway.volumeMounts!.unshift({ name: 'home', mountPath: '/home/node' })
   }))
-  t.equal(result.summary?.stateVolume, 'data')
+  t.equal(result.summary?.stateVolume, 'home, data, tmp')
+  const init = initOf(result)
+  t.same(['0', '1', '2', '3'].map((i) => env(init, `OPENCLAW_INJECTOR_STATE_MOUNT_${i}`)?.value), ['/home/node', '/home/node/.openclaw', '/tmp', undefined])
 })
 
-t.test('OPENCLAW_STATE_DIR and OPENCLAW_CONFIG_PATH', async (t) => {
-  const stateDir = run(known((_, gateway) => {
-    gateway.env!.push({ name: 'OPENCLAW_STATE_DIR', value: '/home/node/.openclaw/state' })
-  }))
-  t.equal(stateDir.summary?.configPath, '/home/node/.openclaw/state/openclaw.json')
+t.test("the path variables reach the init container from the gateway's own sources; the gateway keeps them", async (t) => {
+  const stateDir = run(known((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_STATE_DIR', value: '/home/node/.openclaw/state' })))
+  t.same(env(initOf(stateDir), 'OPENCLAW_STATE_DIR'), { name: 'OPENCLAW_STATE_DIR', value: '/home/node/.openclaw/state' })
+  t.equal(stateDir.summary?.configPath, 'resolved in the pod')
   const configPath = run(known((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', value: '/home/node/.openclaw/conf/main.json' })))
-  t.equal(configPath.summary?.configPath, '/home/node/.openclaw/conf/main.json')
-  t.same(configPath.summary?.gatewayEnvAdded, [], 'the gateway already names its config path')
+  t.same(configPath.summary?.gatewayEnvAdded, [])
   t.equal(gatewayOf(configPath.pod).env?.filter((e) => e.name === 'OPENCLAW_CONFIG_PATH').length, 1, 'never a duplicate env name')
   const expanded = run(known((_, gateway) => gateway.env!.push({ name: 'BASE', value: '/home/node/.openclaw' }, { name: 'OPENCLAW_STATE_DIR', value: '$(BASE)/s' })))
-  t.equal(expanded.summary?.configPath, '/home/node/.openclaw/s/openclaw.json', '$(VAR) expands as the kubelet does')
+  t.same(initOf(expanded).env?.filter((e) => ['BASE', 'OPENCLAW_STATE_DIR'].includes(e.name)).map((e) => e.name), ['BASE', 'OPENCLAW_STATE_DIR'], '$(VAR) references come along, in order')
   const dynamic = run(known((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', valueFrom: { configMapKeyRef: { name: 'x', key: 'y' } } })))
-  t.equal(dynamic.decision.action, 'inject', 'a value only the pod has: resolved there')
-  t.equal(dynamic.summary?.configPath, 'resolved in the pod')
   t.same(env(initOf(dynamic), 'OPENCLAW_CONFIG_PATH'), { name: 'OPENCLAW_CONFIG_PATH', valueFrom: { configMapKeyRef: { name: 'x', key: 'y' } } }, 'the same source, copied')
   t.notOk(env(gatewayOf(dynamic.pod), 'OPENCLAW_CONFIG_PATH')?.value, 'the gateway keeps its own')
-  const relative = run(known((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', value: 'conf.json' })))
-  t.match(relative.decision.reasons.at(-1), /not an absolute path/)
-})
-
-t.test('HOME and OPENCLAW_HOME move the default path', async (t) => {
-  const home = run(known((pod, gateway) => {
-    gateway.env!.push({ name: 'HOME', value: '/srv' })
-    gateway.volumeMounts![0]!.mountPath = '/srv/.openclaw'
+  // OpenClaw resolves a relative path from its working directory: so does the script, from the same.
+  const relative = run(known((_, gateway) => {
+    gateway.env!.push({ name: 'OPENCLAW_STATE_DIR', value: 'state' })
+    gateway.workingDir = '/home/node/.openclaw'
   }))
-  t.equal(home.summary?.configPath, '/srv/.openclaw/openclaw.json')
-  const openclawHome = run(known((_, gateway) => gateway.env!.push({ name: 'HOME', value: '/' }, { name: 'OPENCLAW_HOME', value: '/home/node' })))
-  t.equal(openclawHome.summary?.configPath, '/home/node/.openclaw/openclaw.json', 'OPENCLAW_HOME wins over HOME')
+  t.equal(relative.decision.action, 'inject')
+  t.equal(initOf(relative).workingDir, '/home/node/.openclaw', "the gateway's workingDir")
+  const home = run(known((_, gateway) => gateway.env!.push({ name: 'HOME', value: '/srv' }, { name: 'OPENCLAW_HOME', value: '/home/node' }, { name: 'OPENCLAW_PROFILE', value: 'work' })))
+  t.same(initOf(home).env?.filter((e) => ['HOME', 'OPENCLAW_HOME', 'OPENCLAW_PROFILE'].includes(e.name)).map((e) => e.value), ['/srv', '/home/node', 'work'])
+  t.same(gatewayOf(home.pod), gatewayOf(known((_, gateway) => gateway.env!.push({ name: 'HOME', value: '/srv' }, { name: 'OPENCLAW_HOME', value: '/home/node' }, { name: 'OPENCLAW_PROFILE', value: 'work' }))), 'the gateway is left as it was')
 })
 
-t.test('a config file mounted on its own, or on a read-only volume, is skipped', async (t) => {
-  const single = run(known((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', value: '/home/node/.bash_aliases' })))
-  t.match(single.decision.reasons.at(-1), /mounted as a single file/)
-  const readOnly = run(known((pod) => (pod.spec!.volumes![2] = { name: 'data', configMap: { name: 'x' } })))
-  t.match(readOnly.decision.reasons.at(-1), /read-only/)
+// Class 5 of issue 18: a read-only state never becomes writable in the injected container.
+t.test('read-only mounts stay read-only; a gateway with no writable volume is skipped with its own code and a warning', async (t) => {
+  const mixed = run(known((pod, gateway) => {
+    gateway.volumeMounts![0] = { name: 'data', mountPath: '/home/node/.openclaw', readOnly: true, recursiveReadOnly: 'IfPossible' }
+  }))
+  const init = initOf(mixed)
+  t.same(init.volumeMounts?.[0], { name: 'data', mountPath: '/home/node/.openclaw', readOnly: true, recursiveReadOnly: 'IfPossible' }, 'readOnly and recursiveReadOnly copied')
+  t.same(env(init, 'OPENCLAW_INJECTOR_STATE_MOUNT_0')?.value, '/tmp', 'the script may write only through the writable one')
+  t.notOk(env(init, 'OPENCLAW_INJECTOR_STATE_MOUNT_1'))
+  t.equal(mixed.summary?.stateVolume, 'tmp')
+  const backup = (change: (pod: Pod, gateway: Container) => void) => run(known((pod, gateway) => {
+    gateway.volumeMounts = gateway.volumeMounts!.filter((m) => m.name === 'data')
+    change(pod, gateway)
+  }))
+  const readOnlyMount = backup((_, gateway) => (gateway.volumeMounts![0]!.readOnly = true))
+  t.equal(readOnlyMount.decision.code, 'state-read-only')
+  t.match(readOnlyMount.decision.reasons.at(-1), /every volume of container main is read-only \(data\); the injector never makes one writable/)
+  t.match(readOnlyMount.decision.warnings.at(-1), /^not injected \(state-read-only\): /, 'the admission warning carries the reason')
+  const readOnlyClaim = backup((pod) => (pod.spec!.volumes!.find((v) => v.name === 'data')!.persistentVolumeClaim!.readOnly = true))
+  t.equal(readOnlyClaim.decision.code, 'state-read-only', 'a PVC volume source with readOnly: true')
+  const configMap = backup((pod) => (pod.spec!.volumes![2] = { name: 'data', configMap: { name: 'x' } }))
+  t.equal(configMap.decision.code, 'state-read-only', 'a configMap volume')
 })
 
 t.test('non-OpenClaw pods are skipped with the reason', async (t) => {
@@ -377,7 +408,11 @@ t.test('the gateway container: annotation, image, then name', async (t) => {
 })
 
 t.test('mode, image and pull policy overrides', async (t) => {
-  const result = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.mode]: 'ref', [ANNOTATIONS.syncImage]: 'node:24-slim' })))
+  const fixedPath = (pod: Pod, gateway: Container) => gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', value: '/home/node/.openclaw/openclaw.json' })
+  const result = run(edit((pod, gateway) => {
+    pod.metadata!.annotations = { [ANNOTATIONS.mode]: 'ref', [ANNOTATIONS.syncImage]: 'node:24-slim' }
+    fixedPath(pod, gateway)
+  }))
   const init = initOf(result)
   t.equal(env(init, 'OPENCLAW_INJECTOR_MODE')?.value, 'ref')
   t.equal(init.image, 'node:24-slim')
@@ -386,10 +421,19 @@ t.test('mode, image and pull policy overrides', async (t) => {
   const bad = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.mode]: 'plaintext' })))
   t.equal(env(initOf(bad), 'OPENCLAW_INJECTOR_MODE')?.value, 'auto')
   t.match(bad.decision.warnings.join('\n'), /expected auto, sync or ref, so auto is used/)
-  const fromSettings = run(chartPod(), engineSettings({ syncImage: 'mirror/openclaw:1', syncImagePullPolicy: 'Always', mode: 'ref' }))
+  const unfixed = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.syncImage]: 'node:24-slim' })))
+  t.equal(unfixed.decision.code, 'config-path-unknown', "another image cannot see the gateway image's ENV: skipped unless the pod spec fixes the path")
+  t.match(unfixed.decision.warnings.at(-1), /^not injected \(config-path-unknown\): the sync image node:24-slim is not the gateway's image/)
+  const profile = run(edit((pod, gateway) => {
+    pod.metadata!.annotations = { [ANNOTATIONS.syncImage]: 'node:24-slim' }
+    fixedPath(pod, gateway)
+    gateway.args = ['--profile', 'work', 'gateway']
+  }))
+  t.equal(profile.decision.code, 'config-path-unknown', 'nor when a --profile may move it')
+  const fromSettings = run(edit(fixedPath), engineSettings({ syncImage: 'mirror/openclaw:1', syncImagePullPolicy: 'Always', mode: 'ref' }))
   t.match(initOf(fromSettings), { image: 'mirror/openclaw:1', imagePullPolicy: 'Always' })
   t.equal(initOf(fromSettings).command?.[2], SYNC_SCRIPT_NO_CREDENTIALS, 'not an OpenClaw image by the pattern: the built-in JSON5 reader comes along')
-  const official = run(chartPod(), engineSettings({ syncImage: 'registry.example.com/openclaw/openclaw:2026.9.6' }))
+  const official = run(edit(fixedPath), engineSettings({ syncImage: 'registry.example.com/openclaw/openclaw:2026.9.6' }))
   t.equal(initOf(official).command?.[2], SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS, 'an OpenClaw image as sync image: its json5 reads the file')
 })
 
@@ -411,7 +455,10 @@ t.test('sync mode warns that a container restart keeps the old credential; ref d
   const old = run(edit((_, gateway) => (gateway.image = 'ghcr.io/openclaw/openclaw:2026.3.2')))
   t.ok(old.decision.warnings.includes(syncRestartWarning('token', 'auto')), 'auto on 2026.3.2 (older than SecretRefs): the script will pick sync, warned')
   t.same(run(edit((_, gateway) => (gateway.image = 'ghcr.io/openclaw/openclaw:2026.3.7'))).decision.warnings, [], 'auto on 2026.3.7: ref, no warning')
-  const otherImage = run(edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.syncImage]: 'node:24-slim' })))
+  const otherImage = run(edit((pod, gateway) => {
+    pod.metadata!.annotations = { [ANNOTATIONS.syncImage]: 'node:24-slim' }
+    gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', value: '/home/node/.openclaw/openclaw.json' })
+  }))
   t.ok(otherImage.decision.warnings.includes(syncRestartWarning('token', 'auto')), 'auto in another sync image (no OpenClaw version to read): warned')
   const password = run(edit((pod, gateway) => {
     pod.metadata!.annotations = { [ANNOTATIONS.mode]: 'sync' }
@@ -450,43 +497,48 @@ t.test('security context follows the pod and the gateway', async (t) => {
   t.equal(initOf(asserted).securityContext?.runAsNonRoot, true, "the gateway's own assertion on the same image carries over")
 })
 
-t.test('other OpenClaw containers that mount the state see the same file', async (t) => {
-  const result = run(known((pod) => {
-    pod.spec!.containers.push(
-      { name: 'cli', image: 'ghcr.io/openclaw/openclaw:2026.9.6', volumeMounts: [{ name: 'data', mountPath: '/state' }] },
-      { name: 'cli-sub', image: 'ghcr.io/openclaw/openclaw:2026.9.6', volumeMounts: [{ name: 'data', mountPath: '/state', subPath: 'other' }] },
-      { name: 'proxy', image: 'envoy:1', volumeMounts: [{ name: 'data', mountPath: '/state' }] },
-    )
-  }))
-  const [, cli, cliSub, proxy] = result.pod.spec!.containers
-  t.same(cli?.env, [{ name: 'OPENCLAW_CONFIG_PATH', value: '/state/openclaw.json' }], 'through its own mountPath')
-  t.notOk(cliSub?.env, 'another subPath is another directory')
-  t.notOk(proxy?.env, 'not an OpenClaw container')
-  t.same(result.summary?.configPathWiredInto, ['cli'])
-})
-
-t.test('ref: every OpenClaw container that reads the config gets the env its references name', async (t) => {
-  const pod = (mode: string) => known((pod) => {
+// Class 4 of issue 18: another OpenClaw container keeps reading its own file. It gets the env
+// the file's references name only where it finds the same file as the gateway; no container's
+// path variables are ever set.
+t.test('other OpenClaw containers: env only where they find the same file; each other one left alone, with the reason', async (t) => {
+  const IMAGE = 'ghcr.io/openclaw/openclaw:2026.9.6'
+  const pod = (mode: string) => known((pod, gateway) => {
     pod.metadata!.annotations = { [ANNOTATIONS.tokenSecret]: 'gw/token', [ANNOTATIONS.credentials]: 'channels.telegram.botToken=telegram-bot/token', [ANNOTATIONS.mode]: mode }
+    const same = { image: IMAGE, env: structuredClone(gateway.env), volumeMounts: structuredClone(gateway.volumeMounts) }
     pod.spec!.containers.push(
-      { name: 'cli', image: 'ghcr.io/openclaw/openclaw:2026.9.6', volumeMounts: [{ name: 'data', mountPath: '/state' }] },
-      { name: 'cli-pinned', image: 'ghcr.io/openclaw/openclaw:2026.9.6', env: [{ name: 'OPENCLAW_CONFIG_PATH', value: '/state/openclaw.json' }], volumeMounts: [{ name: 'data', mountPath: '/state' }] },
-      { name: 'cli-elsewhere', image: 'ghcr.io/openclaw/openclaw:2026.9.6', env: [{ name: 'OPENCLAW_CONFIG_PATH', value: '/other/openclaw.json' }], volumeMounts: [{ name: 'data', mountPath: '/state' }] },
+      { name: 'cli', ...same, command: ['sleep', 'infinity'] },
+      { name: 'cli-state-dir', ...same, env: [...same.env!, { name: 'OPENCLAW_STATE_DIR', value: '/home/node/.openclaw/other' }] },
+      { name: 'cli-home', ...same, env: [...same.env!, { name: 'HOME', value: '/srv' }] },
+      { name: 'gateway-work', ...same, args: ['--profile', 'work', 'gateway'] },
+      { name: 'cli-elsewhere', image: IMAGE, volumeMounts: [{ name: 'data', mountPath: '/state' }] },
+      { name: 'cli-mirror', ...same, image: 'mirror.example.com/openclaw/openclaw:2026.9.6' },
+      { name: 'proxy', image: 'envoy:1', volumeMounts: [{ name: 'data', mountPath: '/state' }] },
     )
   })
   const token = { name: 'OPENCLAW_GATEWAY_TOKEN', valueFrom: { secretKeyRef: { name: 'gw', key: 'token' } } }
   const bot = { name: 'OPENCLAW_CRED_CHANNELS_TELEGRAM_BOT_TOKEN', valueFrom: { secretKeyRef: { name: 'telegram-bot', key: 'token' } } }
   for (const mode of ['ref', 'auto']) {
-    const result = run(pod(mode))
-    const [gateway, cli, pinned, elsewhere] = result.pod.spec!.containers
-    t.same(gateway?.env?.slice(-2), [token, bot], `${mode}: the gateway`)
-    t.same(cli?.env, [{ name: 'OPENCLAW_CONFIG_PATH', value: '/state/openclaw.json' }, token, bot], `${mode}: a CLI sidecar on the same volume`)
-    t.same(pinned?.env?.slice(1), [token, bot], `${mode}: one that names the same file itself`)
-    t.same(elsewhere?.env, [{ name: 'OPENCLAW_CONFIG_PATH', value: '/other/openclaw.json' }], `${mode}: not one that reads another file`)
-    t.same(result.summary?.sidecarEnvAdded, { cli: [token.name, bot.name], 'cli-pinned': [token.name, bot.name] })
+    const input = pod(mode)
+    const result = run(input)
+    const byName = (p: Pod, n: string) => p.spec!.containers.find((c) => c.name === n)!
+    t.same(gatewayOf(result.pod).env?.slice(-2), [token, bot], `${mode}: the gateway`)
+    t.same(byName(result.pod, 'cli').env?.slice(-2), [token, bot], `${mode}: a CLI sidecar with the gateway's image, env and mounts`)
+    for (const other of ['cli-state-dir', 'cli-home', 'gateway-work', 'cli-elsewhere', 'cli-mirror', 'proxy']) {
+      t.same(byName(result.pod, other), byName(input, other), `${mode}: ${other} left exactly as it was`)
+    }
+    t.same(result.summary?.sidecarEnvAdded, { cli: [token.name, bot.name] })
+    t.match(result.summary?.containersLeftAlone, {
+      'cli-state-dir': /its env for the config path .* differs/,
+      'cli-home': /its env for the config path .* differs/,
+      'gateway-work': /may choose another OpenClaw profile/,
+      'cli-elsewhere': /differs|mounts differ/,
+      'cli-mirror': /not the gateway's, whose ENV may differ/,
+      proxy: 'not an OpenClaw image',
+    })
+    t.notOk(result.pod.spec!.containers.some((c) => c.env?.some((e) => e.name === 'OPENCLAW_CONFIG_PATH')), `${mode}: no container gets OPENCLAW_CONFIG_PATH`)
   }
   const sync = run(pod('sync'))
-  t.same(sync.pod.spec!.containers[1]?.env, [{ name: 'OPENCLAW_CONFIG_PATH', value: '/state/openclaw.json' }, bot], 'sync: the token is in the file, the credential is still a reference')
+  t.same(sync.pod.spec!.containers[1]?.env?.slice(-1), [bot], 'sync: the token is in the file, the credential is still a reference')
   t.notOk(env(gatewayOf(sync.pod), 'OPENCLAW_GATEWAY_TOKEN'))
 })
 
@@ -545,12 +597,14 @@ t.test('every skip says why in a stable code', async (t) => {
     ['not-openclaw', { metadata: {}, spec: { containers: [{ name: 'web', image: 'nginx' }] } }],
     ['already-injected', run(chartPod()).pod],
     ['no-gateway', edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.gatewayContainer]: 'nope' }))],
-    ['config-path-unknown', known((_, gateway) => gateway.env!.push({ name: 'OPENCLAW_STATE_DIR', value: 'relative/dir' }))],
+    ['config-path-unknown', edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.syncImage]: 'node:24-slim' }))],
     ['identity-unknown', edit((pod, gateway) => {
       gateway.image = 'registry.example.com/custom-gateway:1'
+      gateway.env!.push({ name: 'OPENCLAW_CONFIG_PATH', value: '/home/node/.openclaw/openclaw.json' })
       pod.metadata!.annotations = { [ANNOTATIONS.syncImage]: 'node:24-slim' }
     })],
     ['no-state-volume', edit((_, gateway) => (gateway.volumeMounts = []))],
+    ['state-read-only', edit((_, gateway) => (gateway.volumeMounts = gateway.volumeMounts!.map((m) => ({ ...m, readOnly: true }))))],
     ['bad-annotation', edit((pod) => (pod.metadata!.annotations = { [ANNOTATIONS.seedConfigMap]: 'a/b/c' }))],
     ['legacy-chart-sync', edit((pod) => pod.spec!.initContainers!.unshift(structuredClone(CHART_TOKEN_SYNC))), engineSettings({ legacy: 'keep' })],
     ['name-conflict', edit((pod) => pod.spec!.initContainers!.unshift({ name: 'init-config', image: 'x' }, { name: 'openclaw-token-sync', image: 'x' }, ...Array.from({ length: 8 }, (_, i) => ({ name: `openclaw-token-sync-${i + 2}`, image: 'x' }))))],
@@ -575,4 +629,23 @@ t.test('malformed shapes never throw and never patch wrongly', async (t) => {
     const result = run(shape as Pod)
     t.ok(result.decision.reasons.length > 0, JSON.stringify(shape))
   }
+})
+
+t.test("the gateway's command line goes to the script as data; none means the image's own", async (t) => {
+  const own = run(edit((_, gateway) => {
+    delete gateway.command
+    delete gateway.args
+  }))
+  t.notOk(env(initOf(own), 'OPENCLAW_INJECTOR_GATEWAY_COMMAND'), 'no command: the image ENTRYPOINT')
+  t.equal(env(initOf(own), 'OPENCLAW_INJECTOR_GATEWAY_ARGS')?.value, '[]', 'no args: the image CMD, which the script says it cannot read')
+  const profile = run(edit((_, gateway) => {
+    gateway.command = []
+    gateway.args = ['node', 'openclaw.mjs', '--profile', 'work', 'gateway']
+  }))
+  t.notOk(env(initOf(profile), 'OPENCLAW_INJECTOR_GATEWAY_COMMAND'), 'an empty command is none, as the kubelet takes it')
+  t.equal(env(initOf(profile), 'OPENCLAW_INJECTOR_GATEWAY_ARGS')?.value, JSON.stringify(['node', 'openclaw.mjs', '--profile', 'work', 'gateway']))
+  t.same(gatewayOf(profile.pod), gatewayOf(edit((_, gateway) => {
+    gateway.command = []
+    gateway.args = ['node', 'openclaw.mjs', '--profile', 'work', 'gateway']
+  })), 'the gateway is left as it was')
 })

@@ -94,7 +94,8 @@ t.test('2. names unique across init, regular and ephemeral containers', async (t
 })
 
 t.test('4. values only the pod knows: the gateway keeps its file, the init container starts where it does', async (t) => {
-  const cases: { name: string; change: (p: Pod, g: Container) => void; configPath?: string; envFrom: boolean; copied: string[]; mounts: string[] }[] = [
+  // mounts: the gateway's writable ones, which the script may write through (it mounts them all).
+  const cases: { name: string; change: (p: Pod, g: Container) => void; envFrom: boolean; copied: string[]; mounts: string[] }[] = [
     {
       name: 'OPENCLAW_STATE_DIR from an envFrom ConfigMap',
       change: (_, g) => (g.envFrom = [{ configMapRef: { name: 'openclaw-env' } }]),
@@ -118,15 +119,15 @@ t.test('4. values only the pod knows: the gateway keeps its file, the init conta
     {
       name: 'a prefix that cannot define a path variable: known now',
       change: (_, g) => (g.envFrom = [{ prefix: 'OPENCLAW_GATEWAY_', secretRef: { name: 'gw' } }]),
-      configPath: '/home/node/.openclaw/openclaw.json', envFrom: false, copied: [], mounts: ['data'],
+      envFrom: false, copied: [], mounts: ['data'],
     },
     {
-      name: 'subPathExpr variable from envFrom (path known)',
+      name: 'subPathExpr variable from envFrom',
       change: (_, g) => {
         g.envFrom = [{ prefix: 'AGENT_', configMapRef: { name: 'agent' } }]
         g.volumeMounts![0]!.subPathExpr = 'agents/$(AGENT_ID)'
       },
-      configPath: '/home/node/.openclaw/openclaw.json', envFrom: true, copied: [], mounts: ['data'],
+      envFrom: true, copied: [], mounts: ['data'],
     },
     {
       name: 'subPathExpr variable expanding another',
@@ -134,7 +135,7 @@ t.test('4. values only the pod knows: the gateway keeps its file, the init conta
         g.env!.push({ name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }, { name: 'TENANT', value: 't-$(NS)' })
         g.volumeMounts![0]!.subPathExpr = '$(TENANT)'
       },
-      configPath: '/home/node/.openclaw/openclaw.json', envFrom: false, copied: ['NS', 'TENANT'], mounts: ['data'],
+      envFrom: false, copied: ['NS', 'TENANT'], mounts: ['data'],
     },
     {
       name: 'path only in the pod, two writable mounts and a read-only one',
@@ -152,18 +153,14 @@ t.test('4. values only the pod knows: the gateway keeps its file, the init conta
     const { init } = ours(result)
     const gateway = result.pod.spec!.containers[0]!
     const inputGateway = input.spec!.containers[0]!
-    if (c.configPath === undefined) {
-      t.same(gateway, inputGateway, `${c.name}: the gateway is left as it is`)
-      t.equal(result.summary?.configPath, 'resolved in the pod', `${c.name}: explain says so`)
-      t.notOk(init.env?.some((e) => e.name === 'OPENCLAW_CONFIG_PATH' && e.value !== undefined && !c.copied.includes('OPENCLAW_CONFIG_PATH')), `${c.name}: no literal path of ours`)
-      t.same(init.env?.filter((e) => e.name.startsWith('OPENCLAW_INJECTOR_STATE_MOUNT_')).map((e) => e.value), c.mounts.map((m) => inputGateway.volumeMounts!.find((x) => x.name === m)!.mountPath), `${c.name}: the script is told the writable mounts`)
-    } else {
-      t.equal(env(init, 'OPENCLAW_CONFIG_PATH')?.value, c.configPath, `${c.name}: path known`)
-    }
+    t.same(gateway, inputGateway, `${c.name}: the gateway is left as it is`)
+    t.equal(result.summary?.configPath, 'resolved in the pod', `${c.name}: explain says so`)
+    t.notOk(init.env?.some((e) => e.name === 'OPENCLAW_CONFIG_PATH' && e.value !== undefined && !c.copied.includes('OPENCLAW_CONFIG_PATH')), `${c.name}: no literal path of ours`)
+    t.same(init.env?.filter((e) => e.name.startsWith('OPENCLAW_INJECTOR_STATE_MOUNT_')).map((e) => e.value), c.mounts.map((m) => inputGateway.volumeMounts!.find((x) => x.name === m)!.mountPath), `${c.name}: the script is told the writable mounts`)
     t.same(init.envFrom ?? [], c.envFrom ? inputGateway.envFrom : [], `${c.name}: envFrom copied when a needed name may come from it`)
     if (c.envFrom) t.same(env(init, 'NODE_OPTIONS'), { name: 'NODE_OPTIONS' }, `${c.name}: the gateway's NODE_OPTIONS kept out`)
     for (const name of c.copied) t.same(env(init, name), inputGateway.env!.find((e) => e.name === name), `${c.name}: ${name} copied exactly`)
-    t.same(init.volumeMounts?.filter((m) => !m.mountPath.startsWith('/openclaw-injector/')).map((m) => m.name), c.mounts, `${c.name}: mounts`)
+    t.same(init.volumeMounts?.filter((m) => !m.mountPath.startsWith('/openclaw-injector/')).map((m) => [m.name, m.readOnly === true]), inputGateway.volumeMounts!.map((m) => [m.name, m.readOnly === true]), `${c.name}: all the gateway's mounts, read-only kept`)
     // The kubelet expands subPathExpr from the container's own env: every variable must be there.
     for (const m of init.volumeMounts ?? []) {
       for (const [, name] of (m.subPathExpr ?? '').matchAll(/\$\(([^)]+)\)/g)) {
@@ -175,19 +172,21 @@ t.test('4. values only the pod knows: the gateway keeps its file, the init conta
     g.envFrom = [{ configMapRef: { name: 'openclaw-env' } }]
     p.spec!.volumes = [{ name: 'data', configMap: { name: 'x' } }]
   }))
-  t.equal(skipped.decision.code, 'no-state-volume', 'only the pod knows the path and nothing is writable: skipped')
-  t.match(skipped.decision.reasons.at(-1), /OPENCLAW_CONFIG_PATH may come from container main's envFrom \(ConfigMap openclaw-env\).*mounts no writable volume/)
+  t.equal(skipped.decision.code, 'state-read-only', 'nothing is writable: skipped')
+  t.match(skipped.decision.reasons.at(-1), /every volume of container main is read-only \(data\)/)
 })
 
 t.test('5. identity: the gateway uid, numerically, or skip', async (t) => {
+  // Another sync image cannot see the gateway image's ENV: only a pod that fixes the path gets one.
+  const FIXED_PATH = { name: 'OPENCLAW_CONFIG_PATH', value: '/home/node/.openclaw/openclaw.json' }
   const cases: { name: string; change: (p: Pod, g: Container) => void; expected?: { runAsUser?: number; runAsGroup?: number; runAsNonRoot?: boolean }; skip?: RegExp }[] = [
     { name: 'official image, nothing stated: uid 1000 (USER node)', change: () => {}, expected: { runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true } },
-    { name: 'sync image, nothing stated, official gateway image', change: (p) => (p.metadata!.annotations![ANNOTATIONS.syncImage] = 'docker.io/library/node:24-bookworm-slim'), expected: { runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true } },
+    { name: 'sync image, nothing stated, official gateway image', change: (p, g) => { p.metadata!.annotations![ANNOTATIONS.syncImage] = 'docker.io/library/node:24-bookworm-slim'; g.env = [...(g.env ?? []), FIXED_PATH] }, expected: { runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true } },
     { name: 'pod securityContext', change: (p) => (p.spec!.securityContext = { runAsUser: 1500, runAsGroup: 1600, runAsNonRoot: true }), expected: { runAsUser: 1500, runAsGroup: 1600, runAsNonRoot: true } },
     { name: 'container over pod', change: (p, g) => { p.spec!.securityContext = { runAsUser: 1500 }; g.securityContext = { runAsUser: 2000, runAsGroup: 3000 } }, expected: { runAsUser: 2000, runAsGroup: 3000, runAsNonRoot: true } },
     { name: 'uid 1000 stated without a gid: the image gid', change: (_, g) => (g.securityContext = { runAsUser: 1000 }), expected: { runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true } },
     { name: 'custom image with numeric USER, same image, container asserts non-root', change: (p, g) => { g.image = 'registry.example.com/agent:1'; p.metadata!.labels = { 'app.kubernetes.io/name': 'openclaw' }; g.securityContext = { runAsNonRoot: true } }, expected: { runAsNonRoot: true } },
-    { name: 'custom image, another sync image, no uid: skipped', change: (p, g) => { g.image = 'registry.example.com/agent:1'; p.metadata!.labels = { 'app.kubernetes.io/name': 'openclaw' }; p.metadata!.annotations![ANNOTATIONS.syncImage] = 'node:24' }, skip: /the gateway's uid is unknown .* set runAsUser/ },
+    { name: 'custom image, another sync image, no uid: skipped', change: (p, g) => { g.image = 'registry.example.com/agent:1'; p.metadata!.labels = { 'app.kubernetes.io/name': 'openclaw' }; p.metadata!.annotations![ANNOTATIONS.syncImage] = 'node:24'; g.env = [...(g.env ?? []), FIXED_PATH] }, skip: /the gateway's uid is unknown .* set runAsUser/ },
   ]
   for (const c of cases) {
     const result = run(pod(c.change))

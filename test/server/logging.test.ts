@@ -78,7 +78,7 @@ t.test('no literal value of a pod reaches the log, whatever path the request tak
   const badOpt = podWithSecrets()
   badOpt.metadata!.annotations!['openclaw.ai/token-sync'] = SECRETS.tokenSyncAnnotation
   await server.post(review(badOpt))
-  // a relative config path, which the engine quotes in its reason
+  // a relative config path (the engine passes path variables on by reference, never quoting them)
   const badPath = podWithSecrets()
   badPath.spec!.containers[0]!.env!.push({ name: 'OPENCLAW_CONFIG_PATH', value: SECRETS.configPath })
   await server.post(review(badPath))

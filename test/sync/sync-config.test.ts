@@ -342,9 +342,8 @@ t.test('invalid settings: exit 2 with one clear line, nothing touched, even with
   const cases: Array<[Env, RegExp]> = [
     [{ OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_MODE: 'plaintext', OPENCLAW_INJECTOR_ON_ERROR: 'warn' }, /OPENCLAW_INJECTOR_MODE must be one of auto, sync, ref, not "plaintext"/],
     [{ OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_ON_ERROR: 'ignore' }, /OPENCLAW_INJECTOR_ON_ERROR must be one of fail, warn, not "ignore"/],
-    [{ OPENCLAW_INJECTOR_ON_ERROR: 'warn' }, /OPENCLAW_CONFIG_PATH, OPENCLAW_STATE_DIR, OPENCLAW_HOME and HOME are all unset/],
-    [{ OPENCLAW_CONFIG_PATH: 'openclaw.json' }, /the config path from OPENCLAW_CONFIG_PATH must be an absolute path/],
-    [{ OPENCLAW_STATE_DIR: 'state' }, /the config path from OPENCLAW_STATE_DIR must be an absolute path/],
+    [{ OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_GATEWAY_ARGS: 'gateway run', OPENCLAW_INJECTOR_ON_ERROR: 'warn' }, /OPENCLAW_INJECTOR_GATEWAY_ARGS must be a JSON array of strings/],
+    [{ OPENCLAW_CONFIG_PATH: file, OPENCLAW_INJECTOR_GATEWAY_COMMAND: '["node", 1]' }, /OPENCLAW_INJECTOR_GATEWAY_COMMAND must be a JSON array of strings/],
   ]
   for (const [env, re] of cases) {
     const r = runSync(t, { OPENCLAW_GATEWAY_TOKEN: TOKEN, ...env })
@@ -404,7 +403,7 @@ t.test('seed path given but missing: one line, then sync-only (nothing to sync i
   t.end()
 })
 
-t.test('no config and no seed: exit 0, no config created', (t) => {
+t.test('no config and no seed: exit 0, nothing created (OpenClaw makes its own state dir)', (t) => {
   const dir = tempDir(t)
   const file = path.join(dir, 'new-state', 'openclaw.json')
   for (const extra of [{}, { OPENCLAW_INJECTOR_MODE: 'ref' }]) {
@@ -413,7 +412,7 @@ t.test('no config and no seed: exit 0, no config created', (t) => {
     t.match(r.stdout, /nothing to sync/)
     t.notOk(fs.existsSync(file))
   }
-  t.ok(fs.statSync(path.dirname(file)).isDirectory(), 'state dir created')
+  t.notOk(fs.existsSync(path.dirname(file)), 'no state dir created: the script makes one only for a seed')
   t.end()
 })
 
@@ -449,8 +448,8 @@ t.test('symlinked config: the target is written, the link survives', (t) => {
 
   fs.rmSync(target)
   const dangling = runSync(t, { OPENCLAW_CONFIG_PATH: link, OPENCLAW_GATEWAY_TOKEN: TOKEN })
-  t.equal(dangling.status, 1, 'a dangling link is an error')
-  t.match(dangling.stderr, /is a symbolic link to a missing file; nothing written/)
+  t.equal(dangling.status, 0, 'a dangling link does not block the pod: the gateway, with the same mounts, finds no file there either')
+  t.match(dangling.stdout, /is a symbolic link to a file on none of the gateway's volumes or a missing one; file left alone/)
   t.ok(fs.lstatSync(link).isSymbolicLink(), 'the dangling link is left alone')
   t.end()
 })
@@ -679,7 +678,7 @@ t.test('config path resolved in the pod, as OpenClaw resolves it', (t) => {
     if (path.basename(c.file) !== 'openclaw.json') fs.renameSync(path.join(path.dirname(c.file), 'openclaw.json'), c.file)
     const r = runSync(t, { ...c.env, OPENCLAW_INJECTOR_STATE_MOUNT_0: mount, OPENCLAW_GATEWAY_TOKEN: TOKEN })
     t.equal(r.status, 0, `${c.name}: ${r.stderr}`)
-    t.match(r.stdout, new RegExp(`config path ${c.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(from [A-Z_]+, resolved in the pod\\)`), `${c.name}: says which file`)
+    t.match(r.stdout, new RegExp(`config file ${c.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(.*resolved in the pod`), `${c.name}: says which file`)
     t.equal(JSON.parse(fs.readFileSync(c.file, 'utf8')).gateway?.auth?.token, TOKEN, `${c.name}: written there`)
   }
   t.end()
@@ -855,5 +854,102 @@ t.test('credentials: a path through $include or a non-object parent is not writt
   t.match(r.stdout, /channels\.telegram\.botToken not written: channels\.telegram comes from \$include/)
   t.match(r.stdout, /models\.providers\.openai\.apiKey not written: models is not an object/)
   t.same(JSON.parse(fs.readFileSync(file, 'utf8')), { channels: { telegram: { $include: './telegram.json5' } }, models: 'x', hooks: { token: '${OPENCLAW_CRED_HOOKS_TOKEN}' } })
+  t.end()
+})
+
+// ---------------------------------------------------------------------------------------------
+// The file OpenClaw reads, found the way OpenClaw finds it (issue 18). Each fails on the script
+// that took only OPENCLAW_CONFIG_PATH/STATE_DIR/HOME: it wrote ~/.openclaw beside the file the
+// gateway reads. test/openclaw/config-path.test.ts compares the choice with OpenClaw's own.
+t.test("the gateway's --profile: its profile's file is synced, ~/.openclaw is not touched", (t) => {
+  const home = tempDir(t)
+  fs.mkdirSync(path.join(home, '.openclaw'))
+  const plain = writeConfig(path.join(home, '.openclaw'), json({ gateway: { auth: { token: OLD_TOKEN } } }))
+  fs.mkdirSync(path.join(home, '.openclaw-work'))
+  const profile = writeConfig(path.join(home, '.openclaw-work'), json({ gateway: { auth: { token: OLD_TOKEN } } }))
+  const app = appDir(t, { name: 'openclaw', version: '2026.9.6' })
+  for (const words of [['--profile', 'work', 'gateway', 'run'], ['--profile=work', 'gateway'], ['gateway', 'run', '--profile', 'work']]) {
+    writeConfig(path.join(home, '.openclaw-work'), json({ gateway: { auth: { token: OLD_TOKEN } } }))
+    const r = runSync(t, { HOME: home, OPENCLAW_INJECTOR_GATEWAY_COMMAND: JSON.stringify(['node', 'openclaw.mjs']), OPENCLAW_INJECTOR_GATEWAY_ARGS: JSON.stringify(words), OPENCLAW_INJECTOR_STATE_MOUNT_0: home, OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_INJECTOR_MODE: 'sync', OPENCLAW_INJECTOR_JSON5_FROM: app })
+    t.equal(r.status, 0, r.stderr)
+    t.match(r.stdout, new RegExp(`config file ${profile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(profile work`), `${words.join(' ')}: the log line names the profile's file and why`)
+    t.equal(JSON.parse(fs.readFileSync(profile, 'utf8')).gateway.auth.token, TOKEN, `${words.join(' ')}: the profile's file holds the Secret's token`)
+  }
+  // Behind the official image's ENTRYPOINT (tini --) and the node image's docker-entrypoint.sh.
+  for (const command of [['/usr/bin/tini', '--', 'node', 'openclaw.mjs'], ['docker-entrypoint.sh', 'openclaw']]) {
+    writeConfig(path.join(home, '.openclaw-work'), json({ gateway: { auth: { token: OLD_TOKEN } } }))
+    const r = runSync(t, { HOME: home, OPENCLAW_INJECTOR_GATEWAY_COMMAND: JSON.stringify(command), OPENCLAW_INJECTOR_GATEWAY_ARGS: JSON.stringify(['--profile', 'work', 'gateway']), OPENCLAW_INJECTOR_STATE_MOUNT_0: home, OPENCLAW_GATEWAY_TOKEN: TOKEN, OPENCLAW_INJECTOR_MODE: 'sync', OPENCLAW_INJECTOR_JSON5_FROM: app })
+    t.equal(JSON.parse(fs.readFileSync(profile, 'utf8')).gateway.auth.token, TOKEN, `${command[0]}: the profile's file holds the Secret's token`, { stdout: r.stdout })
+  }
+  t.equal(JSON.parse(fs.readFileSync(plain, 'utf8')).gateway.auth.token, OLD_TOKEN, 'the default profile is left alone')
+  // Where the release is unknown and its rules differ (2026.3.2 reads root options only before
+  // the command), the file is left alone.
+  writeConfig(path.join(home, '.openclaw-work'), json({ gateway: { auth: { token: OLD_TOKEN } } }))
+  const blind = runSync(t, { HOME: home, OPENCLAW_INJECTOR_GATEWAY_ARGS: JSON.stringify(['openclaw', 'gateway', '--profile', 'work']), OPENCLAW_GATEWAY_TOKEN: TOKEN })
+  t.equal(blind.status, 0)
+  t.match(blind.stdout, /config file not resolved: no OpenClaw version in .*: its rules are not in this script, and those of 2026\.3\.2 \(.*\) and 2026\.9\.6 \(.*\) differ; nothing written/)
+  t.equal(JSON.parse(fs.readFileSync(profile, 'utf8')).gateway.auth.token, OLD_TOKEN, 'release unknown: nothing written')
+  t.end()
+})
+
+t.test('legacy state: the legacy file is synced; no ~/.openclaw is created beside it, not even for a seed', (t) => {
+  const home = tempDir(t)
+  fs.mkdirSync(path.join(home, '.clawdbot'))
+  const legacy = path.join(home, '.clawdbot', 'clawdbot.json')
+  fs.writeFileSync(legacy, json({ gateway: { mode: 'local', auth: { token: OLD_TOKEN } } }), { mode: 0o600 })
+  const seed = path.join(tempDir(t), 'seed.json')
+  fs.writeFileSync(seed, json({ gateway: { mode: 'local' } }))
+  const env = { HOME: home, OPENCLAW_INJECTOR_STATE_MOUNT_0: home, OPENCLAW_INJECTOR_SEED_PATH: seed, OPENCLAW_GATEWAY_TOKEN: TOKEN }
+  const r = runSync(t, env)
+  t.equal(r.status, 0, r.stderr)
+  t.equal(JSON.parse(fs.readFileSync(legacy, 'utf8')).gateway.auth.token, TOKEN, 'the legacy file OpenClaw reads holds the token')
+  t.notOk(fs.existsSync(path.join(home, '.openclaw')), 'no ~/.openclaw')
+  // A legacy state directory without a file: the seed goes where OpenClaw will look, in it.
+  fs.rmSync(legacy)
+  const seeded = runSync(t, env)
+  t.equal(seeded.status, 0, seeded.stderr)
+  t.ok(fs.existsSync(path.join(home, '.clawdbot', 'openclaw.json')), 'seed copied into the legacy directory OpenClaw uses')
+  t.notOk(fs.existsSync(path.join(home, '.openclaw')), 'still no ~/.openclaw')
+  t.end()
+})
+
+t.test("the image's ENV: OPENCLAW_STATE_DIR=/data/.openclaw of the image decides, not the default home", (t) => {
+  const data = tempDir(t)
+  const home = tempDir(t)
+  fs.mkdirSync(path.join(data, '.openclaw'))
+  const file = writeConfig(path.join(data, '.openclaw'), json({ gateway: { auth: { token: OLD_TOKEN } } }))
+  const r = runSync(t, { HOME: home, OPENCLAW_STATE_DIR: path.join(data, '.openclaw'), OPENCLAW_INJECTOR_STATE_MOUNT_0: data, OPENCLAW_GATEWAY_TOKEN: TOKEN })
+  t.equal(r.status, 0, r.stderr)
+  t.equal(JSON.parse(fs.readFileSync(file, 'utf8')).gateway.auth.token, TOKEN, 'the pre-existing config on the volume is the one synced')
+  t.same(fs.readdirSync(home), [], 'nothing created in the home')
+  t.end()
+})
+
+t.test("a config linked into another of the gateway's volumes is written there; one linked off them is left alone, exit 0", (t) => {
+  const state = tempDir(t)
+  const other = tempDir(t)
+  const target = writeConfig(other, json({ gateway: { auth: { token: OLD_TOKEN } } }))
+  const link = path.join(state, 'openclaw.json')
+  fs.symlinkSync(target, link)
+  const env = { OPENCLAW_STATE_DIR: state, OPENCLAW_INJECTOR_STATE_MOUNT_0: state, OPENCLAW_GATEWAY_TOKEN: TOKEN }
+  const off = runSync(t, env)
+  t.equal(off.status, 0, 'the pod is not blocked')
+  t.match(off.stdout, /links to .*, on none of the gateway's writable volumes; file left alone/)
+  t.equal(JSON.parse(fs.readFileSync(target, 'utf8')).gateway.auth.token, OLD_TOKEN, 'the target off the volumes is untouched')
+  const on = runSync(t, { ...env, OPENCLAW_INJECTOR_STATE_MOUNT_1: other })
+  t.equal(on.status, 0, on.stderr)
+  t.equal(JSON.parse(fs.readFileSync(target, 'utf8')).gateway.auth.token, TOKEN, 'the target on another gateway volume is written')
+  t.ok(fs.lstatSync(link).isSymbolicLink(), 'the link survives')
+  t.end()
+})
+
+t.test('a command line the script cannot follow (a shell naming a profile): file left alone, exit 0, the reason logged', (t) => {
+  const home = tempDir(t)
+  fs.mkdirSync(path.join(home, '.openclaw'))
+  const file = writeConfig(path.join(home, '.openclaw'), json({ gateway: { auth: { token: OLD_TOKEN } } }))
+  const r = runSync(t, { HOME: home, OPENCLAW_INJECTOR_GATEWAY_COMMAND: JSON.stringify(['sh', '-c', 'exec openclaw --profile "$P" gateway']), OPENCLAW_GATEWAY_TOKEN: TOKEN })
+  t.equal(r.status, 0)
+  t.match(r.stdout, /config file not resolved: the gateway's command line \(sh \.\.\.\) may set the profile.*; nothing written/)
+  t.equal(JSON.parse(fs.readFileSync(file, 'utf8')).gateway.auth.token, OLD_TOKEN)
   t.end()
 })

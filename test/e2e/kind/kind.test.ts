@@ -45,6 +45,7 @@ import { apiserverLatency, formatLatency, formatUsage, peakUsage, webhookLatency
 import { helmScenario } from './scenarios/helm.ts'
 import { monitoringScenario } from './scenarios/monitoring.ts'
 import { requireInjectionScenario } from './scenarios/require-injection.ts'
+import { configPathStories } from './scenarios/config-path.ts'
 import { CONFIG_PATH, GATEWAY_PORT, idlePod, OPT_IN, OPT_OUT_LABELS, openclawDeployment, openclawObjects, probePod, seedConfig, seedConfigMap, stateObjects, tokenSecret, type SyncMode } from './helpers/objects.ts'
 import { QUIET_CONFIG } from '../../openclaw/helpers/scenarios.ts'
 
@@ -111,7 +112,7 @@ if ('skip' in tools) {
     t.equal(nodes.items.length, 1, 'one node')
     t.equal(nodes.items[0].status.nodeInfo.kubeletVersion, 'v1.37.2', 'the kubelet is v1.37.2')
     t.ok(nodes.items[0].status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'), 'the node is Ready')
-    await cluster.load([tools.webhookImage, tools.openclawImage])
+    await cluster.load([tools.webhookImage, tools.openclawImage, tools.openclawStateDirImage])
     t.pass('webhook and OpenClaw images loaded')
   }, { gate: 'cluster' })
 
@@ -505,7 +506,7 @@ if ('skip' in tools) {
     t.comment(formatLatency('API server round trip to the webhook (apiserver_admission_webhook_admission_duration_seconds)', await apiserverLatency(k, 'token-sync.openclaw.ai')))
   }
 
-  await scenario('scenarios 2-7 and 10, side by side in namespaces of their own', 'installed', async (t) => {
+  await scenario('scenarios 2-7, 10 and 11, side by side in namespaces of their own', 'installed', async (t) => {
     const story = (name: string, fn: (t: Test) => Promise<void>) => t.test(name, { skip: filtered(name) }, fn)
     const jobs = [
       story('sync mode: 2. gateway, 3. rotation, 5. container restart', (t) => gatewayStory(t, 'sync')),
@@ -516,6 +517,7 @@ if ('skip' in tools) {
       story('7. failurePolicy Fail: one webhook pod deleted while 30 OpenClaw pods are created', availabilityStory),
       // A seventh real gateway: it starts when one of the six above is done (jobs: 6).
       story('10. openclaw.ai/credentials: a bot token and a provider key from Secrets, none on the volume', credentialsStory),
+      ...Object.entries(configPathStories({ cluster: cluster!, tools, optedIn, apply, id })).map(([name, fn]) => story(name, fn)),
     ]
     await Promise.all(jobs)
   }, { jobs: 6, group: true })

@@ -471,6 +471,18 @@ openclaw_image() {
   drop_older localhost/openclaw/openclaw "$OPENCLAW_VERSION-standin-" "$OPENCLAW_IMAGE"
 }
 
+# The stand-in with ENV OPENCLAW_STATE_DIR=/data/.openclaw (images/openclaw-state-dir/): one
+# thin layer, rebuilt only when the stand-in or its Dockerfile changes.
+openclaw_state_dir_image() {
+  step "OpenClaw stand-in with its state dir set by the image's ENV"
+  local inputs
+  inputs="$(sha256sum <<<"$(image_id "$OPENCLAW_IMAGE") $(bc_hash "$here/images/openclaw-state-dir")" | cut -d' ' -f1)"
+  OPENCLAW_STATE_DIR_IMAGE="localhost/openclaw/openclaw:$OPENCLAW_VERSION-statedir-${inputs:0:12}"
+  if image_current "$OPENCLAW_STATE_DIR_IMAGE" "$inputs"; then bc_log "image $OPENCLAW_STATE_DIR_IMAGE: up to date"; return; fi
+  classic_build "$OPENCLAW_STATE_DIR_IMAGE" "$inputs" "$here/images/openclaw-state-dir" --build-arg "BASE=$OPENCLAW_IMAGE"
+  drop_older localhost/openclaw/openclaw "$OPENCLAW_VERSION-statedir-" "$OPENCLAW_STATE_DIR_IMAGE"
+}
+
 start_docker
 sweep_build_containers
 install_kind
@@ -482,9 +494,10 @@ kind_node
 node_base_image
 [[ "${KIND_PREPARE_SKIP_WEBHOOK:-}" == 1 ]] || webhook_image
 openclaw_image
+openclaw_state_dir_image
 # Build leftovers: dangling layers of replaced images (never an image in use).
 docker image prune -f >/dev/null 2>&1 || true
 
 bc_log "ready in $((SECONDS - started))s: node $KIND_NODE_IMAGE ($(image_size "$KIND_NODE_IMAGE")), webhook ${OPENCLAW_INJECTOR_IMAGE:-skipped}, OpenClaw $OPENCLAW_IMAGE ($(image_size "$OPENCLAW_IMAGE"))"
-printf 'export KIND_NODE_IMAGE=%q OPENCLAW_INJECTOR_IMAGE=%q OPENCLAW_IMAGE=%q\n' "$KIND_NODE_IMAGE" "${OPENCLAW_INJECTOR_IMAGE:-}" "$OPENCLAW_IMAGE"
+printf 'export KIND_NODE_IMAGE=%q OPENCLAW_INJECTOR_IMAGE=%q OPENCLAW_IMAGE=%q OPENCLAW_STATE_DIR_IMAGE=%q\n' "$KIND_NODE_IMAGE" "${OPENCLAW_INJECTOR_IMAGE:-}" "$OPENCLAW_IMAGE" "$OPENCLAW_STATE_DIR_IMAGE"
 printf 'export PATH=%q:"$PATH"\n' "$kcache/bin"

@@ -26,6 +26,8 @@ export interface KindTools {
   nodeImage: string
   webhookImage: string
   openclawImage: string
+  /** The stand-in with ENV OPENCLAW_STATE_DIR=/data/.openclaw (images/openclaw-state-dir/). */
+  openclawStateDirImage: string
   /** PATH to give kind and kubectl: prepare's bin dir first. */
   path: string
 }
@@ -110,6 +112,7 @@ export async function prepareKind(): Promise<KindTools | { skip: string }> {
     nodeImage: value('KIND_NODE_IMAGE'),
     webhookImage: value('OPENCLAW_INJECTOR_IMAGE'),
     openclawImage: value('OPENCLAW_IMAGE'),
+    openclawStateDirImage: value('OPENCLAW_STATE_DIR_IMAGE'),
     path: `${bin}:${process.env.PATH ?? ''}`,
   }
 }
