@@ -6,7 +6,7 @@ import type { V1EnvVar, V1Volume, V1VolumeMount } from '@kubernetes/client-node'
 import { mutatePod } from '../../src/engine/index.ts'
 import { envExpansion, envSourcesFor, envValue, type EnvValue } from '../../src/engine/env.ts'
 import { resolveConfigCredentials } from '../../src/engine/config-credentials.ts'
-import { writableMounts } from '../../src/engine/paths.ts'
+import { containerMounts } from '../../src/engine/paths.ts'
 import { LIMITS } from '../../src/engine/limits.ts'
 import type { Container, Pod } from '../../src/engine/types.ts'
 import { applyPatch, chartPod, engineSettings, gatewayOf, GROWING_PODS } from '../helpers/pods.ts'
@@ -185,12 +185,12 @@ t.test('credential env names: the same names, taken ones skipped, without a sear
   t.same(crossing, ['OPENCLAW_CRED_MODELS_PROVIDERS_A_B_2_API_KEY', base, `${base}_2`, `${base}_3`])
 })
 
-t.test('writable mounts: the first volume of a name, mounts in order', async (t) => {
+t.test('container mounts: the first volume of a name, mounts in order, read-only ones marked', async (t) => {
   const pod: Pod = {
     spec: {
       containers: [{ name: 'main', volumeMounts: [{ name: 'b', mountPath: '/b' }, { name: 'a', mountPath: '/a' }, { name: 'c', mountPath: '/c' }, { name: 'a', mountPath: '/a2', readOnly: true }] }],
       volumes: [{ name: 'a', emptyDir: {} }, { name: 'b', emptyDir: {} }, { name: 'b', configMap: { name: 'x' } }, { name: 'c', secret: { secretName: 'x' } }],
     },
   }
-  t.same(writableMounts(pod, pod.spec!.containers[0]!).map((m) => `${m.mount.mountPath}:${m.volume.name}`), ['/b:b', '/a:a'])
+  t.same(containerMounts(pod, pod.spec!.containers[0]!).map((m) => `${m.mount.mountPath}:${m.volume.name}${m.readOnly ? ':ro' : ''}`), ['/b:b', '/a:a', '/c:c:ro', '/a2:a:ro'])
 })
