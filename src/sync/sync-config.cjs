@@ -325,7 +325,9 @@ const parseJson5 = BUILTIN_JSON5 && function parseJson5(text) {
 // are not UTF-8 are refused: the lenient decoding OpenClaw does turns them into U+FFFD, which a
 // rewrite would write back. A byte order mark stays, as in OpenClaw's text: JSON5 takes it for space.
 function decodeConfig(file, bytes) {
-  try { return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) } catch {
+  // Made outside the try: a Node without ICU refuses `fatal`, and says so itself.
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+  try { return decoder.decode(bytes) } catch {
     throw untouched(file, 'not valid UTF-8, which a rewrite would not keep')
   }
 }
