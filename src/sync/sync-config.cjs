@@ -153,11 +153,12 @@ function loadParser(dir) {
 }
 
 // The absolute path of the file that is json5 in the app directory dir: <dir>/node_modules/json5
-// (through links inside dir, as pnpm makes them), its entry read from its package.json here (the
-// first of the require, node and default conditions of exports["."], else main, else index.js, as
-// Node picks it). Node's own lookup of require('json5') would also search every parent's
-// node_modules, $HOME/.node_modules, $HOME/.node_libraries and NODE_PATH, where a module planted on
-// the volume or named in the pod's env would run; nothing outside dir is ever loaded from here.
+// (through links inside dir, as pnpm makes them), its entry read from its package.json here: the
+// first of the require, node and default conditions of exports["."], else main, else index.js,
+// the exact file named (as json5's releases name it). Node's own lookup of require('json5') would
+// also search every parent's node_modules, $HOME/.node_modules, $HOME/.node_libraries and
+// NODE_PATH, where a module planted on the volume or named in the pod's env would run; nothing
+// outside dir is ever loaded from here.
 // Throws an error with code MODULE_NOT_FOUND when dir has no json5, OUTSIDE_APP_DIR when its
 // package or entry resolves outside dir, or the file system's error.
 function json5Entry(dir) {
@@ -179,9 +180,7 @@ function json5Entry(dir) {
     entry = Array.isArray(entry) ? entry[0] : entry[Object.keys(entry).find((k) => ['require', 'node', 'default'].includes(k))]
   }
   if (typeof entry !== 'string') entry = typeof pkg.main === 'string' && pkg.main ? pkg.main : 'index.js'
-  const base = path.resolve(pkgDir, entry)
-  const isFile = (p) => { try { return fs.statSync(p).isFile() } catch { return false } }
-  const file = real([base, `${base}.js`, path.join(base, 'index.js')].find(isFile) || base)
+  const file = real(path.resolve(pkgDir, entry))
   if (!within(file, pkgDir)) throw outside(`json5's entry ${entry}`)
   return file
 }
