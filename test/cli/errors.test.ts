@@ -91,6 +91,7 @@ t.test('output closed early by its reader: exit 0, nothing on standard error', a
   const child = spawn(process.execPath, [cli, 'explain', '-f', '-'], { stdio: ['pipe', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  child.stdin.on('error', (error) => t.fail(`writing the input: ${error.message}`))
   child.stdout.once('data', () => child.stdout.destroy())
   child.stdin.end(docs)
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)))
