@@ -43,6 +43,32 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
   return module.run(rest, io)
 }
 
-const exitCode = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
+// A reader that stops early (`| head`) closes the pipe: the rest of the output is not wanted, and
+// that is no error (Node ignores SIGPIPE, so the write fails with EPIPE instead).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') {
+      try { process.stderr.write(`openclaw-injector: cannot write ${stream === process.stdout ? 'standard output' : 'standard error'}: ${error.code ?? error.message}\n`) } catch { /* nowhere left to say it */ }
+    }
+    process.exit(error.code === 'EPIPE' ? process.exitCode ?? 0 : 1)
+  })
+}
+
+/**
+ * Runs main; an error no command reported (a bug, or a failure nobody foresaw) is one line on
+ * standard error and exit 1, never a stack trace.
+ */
+async function runMain(argv: string[], io: CommandIO): Promise<number> {
+  try {
+    return await main(argv, io)
+  } catch (error) {
+    const command = argv[0] === undefined ? 'openclaw-injector' : `openclaw-injector ${argv[0]}`
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    io.stderr.write(`${command}: unexpected error: ${text.split('\n')[0]}\n`)
+    return 1
+  }
+}
+
+const exitCode = await runMain(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
 // serve keeps running until it is signalled; it sets process.exitCode itself.
 if (exitCode !== KEEP_RUNNING) process.exitCode = exitCode

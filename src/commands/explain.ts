@@ -8,13 +8,13 @@ const USAGE = `usage: openclaw-injector explain -f FILE|- [-o text|json] [--conf
   each warning, and what would be added.`
 
 export async function run(args: string[], io: CommandIO): Promise<number> {
-  const outcome = await runOffline('explain', USAGE, args, io, { output: { type: 'string', short: 'o' } })
+  const formatOf = (values: Record<string, unknown>): unknown => values.output ?? 'text'
+  const outcome = await runOffline('explain', USAGE, args, io, { output: { type: 'string', short: 'o' } }, (values) => {
+    const format = formatOf(values)
+    return format === 'text' || format === 'json' ? undefined : `-o must be text or json, got ${JSON.stringify(format)}`
+  })
   if (typeof outcome === 'number') return outcome
-  const format = outcome.values.output ?? 'text'
-  if (format !== 'text' && format !== 'json') {
-    io.stderr.write(`openclaw-injector explain: -o must be text or json, got ${JSON.stringify(format)}\n`)
-    return 2
-  }
+  const format = formatOf(outcome.values)
   const { templates } = outcome.processed
   if (format === 'json') {
     const report = templates.map((t) => ({ document: t.document, kind: t.kind, name: t.name, namespace: t.namespace, path: t.path, ...t.result.decision, added: t.result.summary }))

@@ -25,6 +25,13 @@ export class InputError extends Error {
   override name = 'InputError'
 }
 
+/**
+ * How many alias resolutions a YAML document may take, weighted as the yaml library weighs them
+ * (its `maxAliasCount`, default 100 in its own parse()): an "alias bomb" (anchors of lists of
+ * aliases of lists ...) expands exponentially, and the library refuses it past this count.
+ */
+const MAX_ALIAS_COUNT = 100
+
 export interface TemplateResult {
   /** 1-based position of the document in the input. */
   document: number
@@ -44,8 +51,15 @@ export interface ProcessedInput {
 /** Runs the engine over every pod template. Throws InputError naming the document for bad input; returns nothing half-done. */
 export function processManifests(text: string, source: string, settings: EngineSettings): ProcessedInput {
   const trimmed = text.trimStart()
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return processJson(text, source, settings)
-  return processYaml(text, source, settings)
+  try {
+    if (trimmed.startsWith('{') || trimmed.startsWith('[')) return processJson(text, source, settings)
+    return processYaml(text, source, settings)
+  } catch (error) {
+    // Nesting deeper than the stack (V8's "Maximum call stack size exceeded") in parsing, the
+    // engine's copies or printing: no real manifest comes near it.
+    if (error instanceof RangeError) throw new InputError(`${source}: nested too deeply to process (${error.message})`)
+    throw error
+  }
 }
 
 function processJson(text: string, source: string, settings: EngineSettings): ProcessedInput {
@@ -79,7 +93,15 @@ function processYaml(text: string, source: string, settings: EngineSettings): Pr
     // From the end of the previous document: its separator and leading comments come along.
     const original = text.slice(end, doc.range[2])
     end = doc.range[2]
-    const found = doc.contents === null ? [] : visit(doc.toJS({ maxAliasCount: 100 }), number, source, '', settings)
+    let value: unknown
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
+    } catch (error) {
+      // The yaml library's refusals of an alias: past MAX_ALIAS_COUNT, or with no anchor before it.
+      if (error instanceof ReferenceError) throw new InputError(`${source}: document ${number}: YAML aliases: ${error.message} (at most ${MAX_ALIAS_COUNT} expansions)`)
+      throw error
+    }
+    const found = doc.contents === null ? [] : visit(value, number, source, '', settings)
     for (const template of found) {
       templates.push(template)
       applyToDocument(doc, template.path, template.result.patch)

@@ -31,6 +31,12 @@ const REF_SINCE = [2026, 3, 7]
 // A temp file left by a killed run is removed only once this old: a run in progress elsewhere
 // (another pod on a shared volume) must not lose its temp file.
 const STALE_TEMP_MS = 10 * 60 * 1000
+// The most of a config or seed file this script reads; a larger one is refused before it is read.
+// Peak memory grows with the file and its shape (`npm run bench:sync`): at 2 MiB about 120 MiB for a
+// config of agents and 240 MiB for the worst shape measured, 700,000 empty objects, both within the
+// container's default 256Mi limit; at 4 MiB that shape takes 360 MiB.
+const MAX_CONFIG_BYTES = 2 * 1024 * 1024
+const OVER_MAX = `more than the ${MAX_CONFIG_BYTES} (${MAX_CONFIG_BYTES / 1048576} MiB) this script reads`
 
 // An expected failure: its lines are printed as they are; ON_ERROR decides the exit code.
 class Refusal extends Error {
@@ -334,7 +340,7 @@ function resolveMode(mode, dir) {
 // in the form without it, JSON.parse, which refuses a file with JSON5 syntax as not valid).
 function loadParser(dir) {
   try {
-    const mod = require('node:module').createRequire(path.join(dir, 'package.json'))('json5')
+    const mod = require(json5Entry(dir))
     const parse = mod && (mod.parse || (mod.default && mod.default.parse))
     if (typeof parse === 'function') return (text) => parse(text)
   } catch (e) {
@@ -343,6 +349,39 @@ function loadParser(dir) {
     }
   }
   return BUILTIN_JSON5 ? parseJson5 : JSON.parse
+}
+
+// The absolute path of the file that is json5 in the app directory dir: <dir>/node_modules/json5
+// (through links inside dir, as pnpm makes them), its entry read from its package.json here: the
+// first of the require, node and default conditions of exports["."], else main, else index.js,
+// the exact file named (as json5's releases name it). Node's own lookup of require('json5') would
+// also search every parent's node_modules, $HOME/.node_modules, $HOME/.node_libraries and
+// NODE_PATH, where a module planted on the volume or named in the pod's env would run; nothing
+// outside dir is ever loaded from here.
+// Throws an error with code MODULE_NOT_FOUND when dir has no json5, OUTSIDE_APP_DIR when its
+// package or entry resolves outside dir, or the file system's error.
+function json5Entry(dir) {
+  const real = (p) => {
+    try { return fs.realpathSync(p) } catch (e) {
+      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') throw Object.assign(new Error(`no ${p}`), { code: 'MODULE_NOT_FOUND' })
+      throw e
+    }
+  }
+  const within = (p, d) => p === d || p.startsWith(d.endsWith(path.sep) ? d : d + path.sep)
+  const outside = (what) => Object.assign(new Error(`${what} resolves outside ${dir}`), { code: 'OUTSIDE_APP_DIR' })
+  const app = real(path.resolve(dir))
+  const pkgDir = real(path.join(app, 'node_modules', 'json5'))
+  if (!within(pkgDir, app)) throw outside('node_modules/json5')
+  let pkg = {}
+  try { pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) } catch (e) { if (e.code !== 'ENOENT') throw e }
+  let entry = isObject(pkg.exports) && hasOwn(pkg.exports, '.') ? pkg.exports['.'] : pkg.exports
+  for (let n = 0; n < 8 && (isObject(entry) || Array.isArray(entry)); n++) {
+    entry = Array.isArray(entry) ? entry[0] : entry[Object.keys(entry).find((k) => ['require', 'node', 'default'].includes(k))]
+  }
+  if (typeof entry !== 'string') entry = typeof pkg.main === 'string' && pkg.main ? pkg.main : 'index.js'
+  const file = real(path.resolve(pkgDir, entry))
+  if (!within(file, pkgDir)) throw outside(`json5's entry ${entry}`)
+  return file
 }
 
 // JSON5 reader (spec.json5.org): comments, trailing commas, identifier keys, single quotes, hex,
@@ -480,6 +519,37 @@ const parseJson5 = BUILTIN_JSON5 && function parseJson5(text) {
   return result
 }
 
+// The text of the bytes read from file (named in a refusal): UTF-8, as OpenClaw reads it. Bytes that
+// are not UTF-8 are refused: the lenient decoding OpenClaw does turns them into U+FFFD, which a
+// rewrite would write back. A byte order mark stays, as in OpenClaw's text: JSON5 takes it for space.
+function decodeConfig(file, bytes) {
+  // Made outside the try: a Node without ICU refuses `fatal`, and says so itself.
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+  try { return decoder.decode(bytes) } catch {
+    throw untouched(file, 'not valid UTF-8, which a rewrite would not keep')
+  }
+}
+
+// Where doc holds a number JSON cannot hold (Infinity, -Infinity or NaN, which JSON5 allows and
+// JSON.stringify writes as null): { at: a path such as agents.list[2].limit, value }, or null.
+// Depth first without recursion, and without building a path for every value on the way.
+function nonFiniteNumber(doc) {
+  const open = (value) => ({ value, keys: Array.isArray(value) ? null : Object.keys(value), next: 0 })
+  const stack = [open(doc)]
+  while (stack.length) {
+    const top = stack[stack.length - 1]
+    if (top.next >= (top.keys ? top.keys.length : top.value.length)) { stack.pop(); continue }
+    const v = top.value[top.keys ? top.keys[top.next] : top.next]
+    top.next++
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      const at = stack.map((f) => (f.keys ? `.${f.keys[f.next - 1]}` : `[${f.next - 1}]`)).join('').replace(/^\./, '')
+      return { at, value: v }
+    }
+    if (typeof v === 'object' && v !== null) stack.push(open(v))
+  }
+  return null
+}
+
 function parseConfig(file, text, parse) {
   let doc
   try { doc = parse(text) } catch (e) {
@@ -605,7 +675,7 @@ function writeAtomic(file, data, original) {
     if (original && (mine.uid !== original.uid || mine.gid !== original.gid)) {
       try { fs.fchownSync(fd, original.uid, original.gid) } catch (e) { if (e.code !== 'EPERM') throw e }
     }
-    const buf = Buffer.from(data)
+    const buf = Buffer.isBuffer(data) ? data : Buffer.from(data)
     for (let off = 0; off < buf.length;) off += fs.writeSync(fd, buf, off, buf.length - off)
     fs.fsyncSync(fd)
     fs.closeSync(fd)
@@ -631,6 +701,33 @@ function writeAtomic(file, data, original) {
 function readOnlyDir(dir) {
   try { fs.accessSync(dir, fs.constants.W_OK) } catch (e) { return e.code === 'EROFS' }
   return false
+}
+
+// Reads file, an absolute path whose last part is no symbolic link (the caller resolved it), through
+// one descriptor: opened with O_NOFOLLOW (a link put there since is refused, not followed) and
+// O_NONBLOCK (a FIFO or device put there cannot block the open), then fstat on that descriptor decides
+// and the bytes come from it: only a regular file of at most MAX_CONFIG_BYTES is read. Returns
+// { bytes: Buffer, stat: fs.Stats }; throws a Refusal naming shown (the path as configured) otherwise,
+// or the file system's error.
+function readBounded(file, shown) {
+  const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants
+  let fd
+  try { fd = fs.openSync(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) } catch (e) {
+    if (e.code === 'ELOOP') throw untouched(shown, `${file} became a symbolic link while being opened`)
+    throw e
+  }
+  try {
+    const stat = fs.fstatSync(fd)
+    if (!stat.isFile()) throw untouched(shown, 'not a regular file')
+    if (stat.size > MAX_CONFIG_BYTES) throw untouched(shown, `${stat.size} bytes, ${OVER_MAX}`)
+    const bytes = Buffer.alloc(stat.size + 1) // one more: a file that grows past its fstat size is caught
+    let length = 0
+    for (let n = 1; n > 0 && length < bytes.length; length += n) n = fs.readSync(fd, bytes, length, bytes.length - length, null)
+    if (length > stat.size) throw untouched(shown, 'grew while being read')
+    return { bytes: bytes.subarray(0, length), stat }
+  } finally {
+    fs.closeSync(fd)
+  }
 }
 
 // The file to write: a symlinked config is written through to its target, so the link survives.
@@ -682,12 +779,16 @@ function run(settings, env) {
   let source = null // the current configuration: the config file, or the seed when there is none
   if (target.stat) {
     if (!anything) return
-    source = { file: configPath, bytes: fs.readFileSync(target.file) }
+    // target.file is the config's real path: a symlinked config is read (and written) through.
+    source = { file: configPath, ...readBounded(target.file, configPath) }
   } else if (seedPath) {
-    try { source = { file: seedPath, bytes: fs.readFileSync(seedPath), seed: true } } catch (e) {
+    // A ConfigMap volume's files are symbolic links (into its ..data directory): read through.
+    let real
+    try { real = fs.realpathSync(seedPath) } catch (e) {
       if (e.code !== 'ENOENT') throw e
       log(`seed file ${seedPath} does not exist; continuing without it`)
     }
+    if (real) source = { file: seedPath, ...readBounded(real, seedPath), seed: true }
   }
   if (!source) {
     // Without a config file OpenClaw reads the credentials from the environment itself.
@@ -697,10 +798,14 @@ function run(settings, env) {
   let changes = []
   let data = source.bytes
   if (anything) {
-    const doc = parseConfig(source.file, source.bytes.toString('utf8'), loadParser(settings.json5From))
+    const doc = parseConfig(source.file, decodeConfig(source.file, source.bytes), loadParser(settings.json5From))
     changes = applyCredentials(source.file, doc, creds, mode, settings.mode === 'sync')
     if (CONFIG_CREDS) changes.push(...applyConfigCredentials(doc, configCreds, mode))
-    if (changes.length) data = `${JSON.stringify(doc, null, 2)}\n` // as OpenClaw writes it
+    const lost = changes.length ? nonFiniteNumber(doc) : null
+    if (lost) throw untouched(source.file, `${lost.at} is ${lost.value}, which JSON cannot hold: a rewrite would turn it into null`)
+    if (changes.length) data = Buffer.from(`${JSON.stringify(doc, null, 2)}\n`) // as OpenClaw writes it
+    // Never write a file the next run would refuse to read (2-space JSON can be 3 times a dense file).
+    if (data.length > MAX_CONFIG_BYTES) throw untouched(source.file, `rewritten as 2-space JSON it would be ${data.length} bytes, ${OVER_MAX}`)
   }
   if (source.seed) {
     // Only here, for the seed: the directory OpenClaw chose (never one beside a legacy one).
@@ -713,7 +818,7 @@ function run(settings, env) {
     writeAtomic(target.file, data, null)
     log(`created ${configPath} from seed ${seedPath}`)
   } else if (changes.length) {
-    writeAtomic(target.file, data, target.stat)
+    writeAtomic(target.file, data, source.stat)
   } else {
     return log(`${configPath} is already in sync; not rewritten`)
   }

@@ -2,7 +2,8 @@
 // containers of the result run on this machine: each volume a directory under a temp root, each
 // container path mapped into it, each secretKeyRef filled from the test's Secrets.
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import type { V1Container, V1EnvVar, V1Pod, V1VolumeMount } from '@kubernetes/client-node'
@@ -134,15 +135,21 @@ export class PodFs {
       }
     }
     mkdirSync(path.join(this.root, IMAGE_HOME), { recursive: true })
-    mkdirSync(path.join(this.root, IMAGE_WORKDIR), { recursive: true })
+    // The image's /app as the sync script reads it: OpenClaw's package.json, and json5 in its
+    // node_modules (the npm install hoists json5 beside the package; the script loads it only
+    // from <app>/node_modules/json5).
+    const app = path.join(this.root, IMAGE_WORKDIR)
+    mkdirSync(app, { recursive: true })
+    copyFileSync(path.join(this.oc.packageDir, 'package.json'), path.join(app, 'package.json'))
+    const json5 = path.dirname(createRequire(path.join(this.oc.packageDir, 'package.json')).resolve('json5/package.json'))
+    cpSync(json5, path.join(app, 'node_modules', 'json5'), { recursive: true })
   }
 
   /**
    * The environment the kubelet gives `container`, as this machine needs it: the image's HOME,
    * envFrom and env with Secrets filled in (a missing optional key leaves the variable unset, as
-   * it does in a pod), and every absolute path under a mount mapped into the temp root.
-   * OPENCLAW_INJECTOR_JSON5_FROM (the image's /app, which is OpenClaw's package) becomes the
-   * installed package's directory: its package.json and, up the tree, its json5.
+   * it does in a pod), and every absolute path under a mount mapped into the temp root (the
+   * image's /app included, which materialize() fills as the sync script reads it).
    */
   containerEnv(container: V1Container, secrets: Secrets): Record<string, string> {
     const env: Record<string, string> = { HOME: path.join(this.root, IMAGE_HOME) }
@@ -174,7 +181,6 @@ export class PodFs {
     if (entry.valueFrom) throw new Error(`container ${container.name}: env ${entry.name} uses a valueFrom that is not modelled`)
     const value = entry.value ?? ''
     if (value.includes('$(')) throw new Error(`container ${container.name}: env ${entry.name} uses $(VAR) expansion, not modelled`)
-    if (entry.name === 'OPENCLAW_INJECTOR_JSON5_FROM' && value === IMAGE_WORKDIR) return this.oc.packageDir
     return value.startsWith('/') ? this.map(container, value) : value
   }
 }
