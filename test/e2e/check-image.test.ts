@@ -9,10 +9,9 @@
 // through the pods' status subresource, and the Deployment's status as its controller would.
 // Those are the stand-ins; the API server, the CLI and its client are real.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import { startE2E } from './helpers/env.ts';
 import type { E2E } from './helpers/env.ts';
-import { CLI } from './helpers/injector.ts';
+import { runCheck } from './helpers/check-cli.ts';
 import { one, render } from '../manifests/helpers/kustomize.ts';
 import { OPT_LABEL } from '../../src/engine/annotations.ts';
 
@@ -24,12 +23,7 @@ t.teardown(async () => {
   await env?.stop();
 });
 
-interface Check { name: string; ok: boolean; detail: string; fix?: string }
-
-function check(): { code: number; checks: Check[] } {
-  const r = spawnSync(process.execPath, [CLI, 'check', '--kubeconfig', env!.cp.kubeconfigPath, '-o', 'json'], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status ?? -1, checks: r.stdout ? JSON.parse(r.stdout).checks : [] };
-}
+const check = () => runCheck(env!.cp.kubeconfigPath);
 
 const NS = 'openclaw-injector';
 const manifests = render('.');

@@ -21,6 +21,7 @@ import type { E2E } from './helpers/env.ts';
 import { CLI, fingerprintOf, presentedFingerprint, writeServingFiles } from './helpers/injector.ts';
 import { restrictedOpenclawPod } from './helpers/pods.ts';
 import { patchWebhook } from './helpers/webhook-config.ts';
+import { runCheck, type Check, type Report } from './helpers/check-cli.ts';
 import { servingCertificates } from '../helpers/tls.ts';
 import { until } from '../helpers/wait.ts';
 import { one, render } from '../manifests/helpers/kustomize.ts';
@@ -33,15 +34,8 @@ t.teardown(async () => {
   await env?.stop();
 });
 
-interface Check { name: string; ok: boolean; detail: string; fix?: string }
-interface Report { code: number; healthy: boolean; checks: Check[]; stderr: string }
-
 /** Runs the CLI as an admin would, against the e2e API server's kubeconfig. */
-function check(...args: string[]): Report {
-  const r = spawnSync(process.execPath, [CLI, 'check', '--kubeconfig', env!.cp.kubeconfigPath, '-o', 'json', ...args], { encoding: 'utf8', timeout: 60_000 });
-  const parsed = r.stdout ? JSON.parse(r.stdout) : { healthy: undefined, checks: [] };
-  return { code: r.status ?? -1, healthy: parsed.healthy, checks: parsed.checks, stderr: r.stderr };
-}
+const check = (...args: string[]): Report => runCheck(env!.cp.kubeconfigPath, ...args);
 
 function failed(report: Report): Check[] {
   return report.checks.filter((c) => !c.ok);
