@@ -25,7 +25,10 @@ export interface EngineSettings {
   /** Image for the init container; empty means the gateway container's own image. */
   syncImage: string
   syncImagePullPolicy: PullPolicy
-  /** HOME the official image runs with; used when the container sets neither HOME nor OPENCLAW_HOME. */
+  /**
+   * HOME the official image runs with: where `check`'s dry-run pod mounts its state. The engine no
+   * longer reads it: the injected container finds the config in the pod, in the gateway's image.
+   */
   defaultHome: string
   /** NAME[/KEY] of a Secret holding the gateway token, used when the pod names no other source. Empty: none. */
   defaultTokenSecret: string
