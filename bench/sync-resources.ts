@@ -11,7 +11,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
-const script = readFileSync(path.join(root, 'src/sync/sync-config.cjs'), 'utf8')
+// The shipped form with the built-in reader, as `npm run build` bundles it (run that first).
+const script = readFileSync(path.join(root, 'dist/sync/sync-config.cjs'), 'utf8')
 const dir = mkdtempSync(path.join(os.tmpdir(), 'oci-bench-sync-'))
 // Prints the child's own rusage at exit: max RSS in KiB, user and system CPU in microseconds.
 const probe = path.join(dir, 'probe.cjs')

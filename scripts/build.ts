@@ -1,51 +1,55 @@
-// Builds dist/: minifies the sync script, embeds it and the package version into a
-// generated module, then compiles with tsc. The sync script stays one readable source
-// file (src/sync/sync-config.cjs); what a pod runs is that file minified by esbuild,
-// whitespace and local names only (no bundling, no encoding), with a first line naming
-// the source, its digest and the version. Two forms come from the one source:
+// Builds dist/: bundles the sync program, embeds it and the package version into a
+// generated module, then compiles with tsc. The sync program is small readable ES modules
+// (src/sync/*.mjs, entry src/sync/main.mjs, no dependencies); what a pod runs is their bundle by
+// esbuild as one CommonJS script, whitespace and local names minified (no encoding), with a first
+// line naming the entry, a digest over all its modules and the version. Four forms come from it:
 //   - SYNC_SCRIPT, with the built-in JSON5 reader, for any image that has node;
 //   - SYNC_SCRIPT_IMAGE_JSON5, without it, for OpenClaw's own image, whose app directory
-//     brings the json5 that OpenClaw itself reads the file with (esbuild's `define` turns
-//     the script's BUILTIN_JSON5 false and drops the reader as dead code).
+//     brings the json5 that OpenClaw itself reads the file with (esbuild's `define` turns each
+//     `typeof OPENCLAW_INJECTOR_IMAGE_JSON5` check false, and the reader drops out as unused).
 // Each also comes without the code for annotation openclaw.ai/credentials (`define`
 // OPENCLAW_INJECTOR_NO_CREDENTIALS), for the pods that do not use it: most of them, the
 // chart's included, whose admission answer stays small.
+// The checks sit at each call site, not in shared constants: in a bundle esbuild folds a
+// `typeof` of a defined name where it stands, but not a constant carried across modules.
 // All four are also written to dist/sync/, where the tests run them as files.
-import { createHash } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
+import { SYNC_DIR, SYNC_ENTRY, syncSourceSha256 } from './sync-source.ts'
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
-const SOURCE = 'src/sync/sync-config.cjs'
-const syncSource = readFileSync(path.join(root, SOURCE), 'utf8')
 const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }
-const sourceSha256 = createHash('sha256').update(syncSource).digest('hex')
+const sourceSha256 = syncSourceSha256(root)
 
-// esbuild-wasm rather than esbuild: the same minifier with no platform binary, so the
+// esbuild-wasm rather than esbuild: the same bundler with no platform binary, so the
 // Dockerfile's `npm ci --omit=optional --ignore-scripts` still builds.
 const esbuild = createRequire(import.meta.url)('esbuild-wasm') as typeof import('esbuild-wasm')
 
-/** The shipped form of the sync script: minified, with a first line naming where it comes from. */
+/** The shipped form of the sync program: bundled, minified, with a first line naming where it comes from. */
 function minify(imageJson5: boolean, credentials: boolean): string {
-  const banner = `// openclaw-injector ${version}: ${SOURCE} (sha256 ${sourceSha256.slice(0, 16)}) minified by esbuild ${esbuild.version}${imageJson5 ? ', reading JSON5 with the image\'s json5' : ''}${credentials ? '' : ', without openclaw.ai/credentials'}`
-  const result = esbuild.transformSync(syncSource, {
-    loader: 'js',
+  const banner = `// openclaw-injector ${version}: ${SYNC_ENTRY} (sha256 ${sourceSha256.slice(0, 16)}) bundled by esbuild ${esbuild.version}${imageJson5 ? ', reading JSON5 with the image\'s json5' : ''}${credentials ? '' : ', without openclaw.ai/credentials'}`
+  const result = esbuild.buildSync({
+    entryPoints: [path.join(root, SYNC_ENTRY)],
+    bundle: true,
+    write: false,
+    platform: 'node',
     format: 'cjs',
     // The oldest Node an image given by openclaw.ai/sync-image may reasonably have: esbuild
     // must not rewrite the code into syntax that Node cannot run.
     target: 'node16',
     minify: true,
     legalComments: 'none',
-    banner,
-    // Both always defined (`undefined` where the feature stays): the minifier folds the script's
-    // first two constants only when both are known.
+    banner: { js: banner },
+    // main.mjs is an ES module that also runs as the CommonJS script the bundle is: its
+    // `module` is that script's (tested in test/sync/shipped-forms.test.ts).
+    logOverride: { 'commonjs-variable-in-esm': 'silent' },
     define: { OPENCLAW_INJECTOR_IMAGE_JSON5: imageJson5 ? 'true' : 'undefined', OPENCLAW_INJECTOR_NO_CREDENTIALS: credentials ? 'undefined' : 'true' },
   })
-  if (result.warnings.length > 0) throw new Error(`esbuild warned on ${SOURCE}: ${result.warnings.map((w) => w.text).join('; ')}`)
-  return result.code
+  if (result.warnings.length > 0) throw new Error(`esbuild warned on ${SYNC_ENTRY}: ${result.warnings.map((w) => w.text).join('; ')}`)
+  return result.outputFiles[0]!.text
 }
 
 const syncScript = minify(false, true)
@@ -53,9 +57,9 @@ const syncScriptImageJson5 = minify(true, true)
 const syncScriptNoCredentials = minify(false, false)
 const syncScriptImageJson5NoCredentials = minify(true, false)
 
-const generated = `// Generated by scripts/build.ts from package.json and ${SOURCE}. Do not edit.
+const generated = `// Generated by scripts/build.ts from package.json and ${SYNC_DIR}/*.mjs. Do not edit.
 export const VERSION = ${JSON.stringify(version)}
-/** sha256 of ${SOURCE}, the readable source of both forms below. */
+/** sha256 over ${SYNC_DIR}/*.mjs (each module's name, length and text, in name order): the readable source of the forms below. */
 export const SYNC_SCRIPT_SHA256 = ${JSON.stringify(sourceSha256)}
 /** The sync script as pods run it (\`node -e\`), with the built-in JSON5 reader: for any image with node. */
 export const SYNC_SCRIPT = ${JSON.stringify(syncScript)}

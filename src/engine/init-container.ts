@@ -110,7 +110,7 @@ export function buildInitContainer(spec: InitContainerSpec): Container {
 }
 
 /**
- * The form of the sync script for `image` (all built from src/sync/sync-config.cjs): an OpenClaw
+ * The form of the sync script for `image` (all bundled from the modules in src/sync/): an OpenClaw
  * image (settings.imagePattern) has OpenClaw's own json5 in its app directory (settings.json5From),
  * so it gets the form without the built-in JSON5 reader; any other image carries the reader along.
  * Only a pod with entries of annotation openclaw.ai/credentials (`credentials`) gets the code for them.

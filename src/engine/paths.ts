@@ -2,7 +2,7 @@
 // gateway's mounts, its env sources for the names OpenClaw's resolver reads, and its command line.
 // The engine never decides the path itself (it cannot see the image's ENV, its passwd entry, or
 // which files exist); the sync script resolves it in the pod with OpenClaw's own rules
-// (src/sync/sync-config.cjs, PATH_RULES), and the gateway's env is never changed to choose one.
+// (src/sync/config-path.mjs, PATH_RULES), and the gateway's env is never changed to choose one.
 import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node'
 import { envSourcesFor, type EnvSources } from './env.ts'
 import type { Container, Pod } from './types.ts'
@@ -10,7 +10,7 @@ import { listOf, objectsOf } from './shape.ts'
 
 /**
  * The env names OpenClaw's config path depends on, in any release the sync script carries
- * (PATH_RULES in src/sync/sync-config.cjs; openclaw 2026.3.2 dist/daemon-cli.js and entry.js,
+ * (PATH_RULES in src/sync/config-path.mjs; openclaw 2026.3.2 dist/daemon-cli.js and entry.js,
  * 2026.9.6 dist/paths-*.mjs, home-dir-*.mjs, profile-*.mjs, test-runtime-env-*.mjs). The
  * injected container gets the gateway's sources for each.
  */

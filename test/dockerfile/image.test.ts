@@ -83,7 +83,7 @@ t.test('.dockerignore sends what the build copies and nothing else', async (t) =
       for (const source of copyArgs(i).sources) t.ok(sent(source.replace(/\/$/, '')), `${source} is in the build context`)
     }
   }
-  for (const f of ['src/cli.ts', 'src/sync/sync-config.cjs', 'scripts/build.ts', 'package.json', 'package-lock.json', 'tsconfig.json']) t.ok(sent(f), `${f} sent`)
+  for (const f of ['src/cli.ts', 'src/sync/main.mjs', 'src/sync/plan.mjs', 'scripts/build.ts', 'scripts/sync-source.ts', 'package.json', 'package-lock.json', 'tsconfig.json']) t.ok(sent(f), `${f} sent`)
   for (const f of ['node_modules/yaml/package.json', 'dist/cli.js', 'test/certs/generate.test.ts', '.git/config', 'certs/tls.key', 'manifests/kustomization.yaml', 'src/build-info.generated.ts', 'README.md', '.env']) {
     t.notOk(sent(f), `${f} not sent`)
   }

@@ -1,5 +1,5 @@
 // The sync script in the form pods run it: what `npm run build` (scripts/build.ts) made of
-// src/sync/sync-config.cjs with esbuild, written to dist/sync/ as files for the tests to run
+// the modules in src/sync/ (entry main.mjs) with esbuild, written to dist/sync/ as files for the tests to run
 // (the same strings the engine embeds in the pod spec, from src/build-info.generated.ts).
 import { fileURLToPath } from 'node:url'
 
@@ -10,5 +10,5 @@ export const SYNC_SCRIPT_IMAGE_JSON5_FILE = fileURLToPath(new URL('../../dist/sy
 /** The forms without the code for annotation openclaw.ai/credentials (the two above otherwise). */
 export const SYNC_SCRIPT_NO_CREDENTIALS_FILE = fileURLToPath(new URL('../../dist/sync/sync-config.no-credentials.cjs', import.meta.url))
 export const SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS_FILE = fileURLToPath(new URL('../../dist/sync/sync-config.image-json5.no-credentials.cjs', import.meta.url))
-/** The readable source all are made from. */
-export const SYNC_SCRIPT_SOURCE = fileURLToPath(new URL('../../src/sync/sync-config.cjs', import.meta.url))
+/** The entry module of the readable source all are bundled from (scripts/sync-source.ts names them all). */
+export const SYNC_SCRIPT_SOURCE = fileURLToPath(new URL('../../src/sync/main.mjs', import.meta.url))

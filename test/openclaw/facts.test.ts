@@ -8,6 +8,7 @@ import path from 'node:path'
 import { CREDENTIAL_SURFACE_VERSION, SECRETREF_PATHS, STRING_ONLY_PATHS } from '../../src/engine/credential-surface.ts'
 import { cleanEnv, GatewayStartError, installOpenClaw, openclaw, REPO, run, startGateway } from './helpers/openclaw.ts'
 import { onTeardown, tempDir, type T } from './helpers/scenarios.ts'
+import { SYNC_SCRIPT_FILE } from '../helpers/sync-script.ts'
 
 t.setTimeout(15 * 60_000)
 t.before(() => {
@@ -69,13 +70,13 @@ async function syncedConfig(t: T, config: object, env: Record<string, string>): 
   const dir = tempDir(t, 'synced')
   const file = path.join(dir, 'openclaw.json')
   writeFileSync(file, JSON.stringify(config))
-  const script = readFileSync(path.join(REPO, 'src', 'sync', 'sync-config.cjs'), 'utf8')
+  const script = readFileSync(SYNC_SCRIPT_FILE, 'utf8')
   const r = await run(oc.node, ['-e', script], { env: cleanEnv(oc, { OPENCLAW_CONFIG_PATH: file, ...env }), cwd: dir })
   t.equal(r.code, 0, `sync script: ${r.stderr}`)
   return JSON.parse(readFileSync(file, 'utf8')) as object
 }
 
-// The rule the sync script keeps for each gateway.auth.mode (src/sync/sync-config.cjs), checked
+// The rule the sync script keeps for each gateway.auth.mode (src/sync/plan.mjs), checked
 // by starting the real gateway on the file the script wrote: it must start in every mode.
 t.test('auth modes: the gateway starts on what the sync script writes', async (t) => {
   const secret = () => randomBytes(24).toString('hex')
@@ -120,7 +121,7 @@ t.test('the engine\'s credential surface is the pinned release\'s reference/secr
 })
 
 // The sync script does not create a parent section the config lacks (applyConfigCredentials in
-// src/sync/sync-config.cjs): the release takes such a section for a configured, enabled channel.
+// src/sync/plan.mjs): the release takes such a section for a configured, enabled channel.
 t.test('a channels.telegram holding only a botToken is a configured, enabled Telegram account; the script creates none', async (t) => {
   const oc = installOpenClaw()
   const dir = tempDir(t, 'channel-section')

@@ -16,7 +16,7 @@ import {
 t.setTimeout(5 * 60_000)
 
 const REPO = path.resolve(path.dirname(SYNC_SCRIPT_SOURCE), '../..')
-// The cap in src/sync/sync-config.cjs (MAX_CONFIG_BYTES).
+// The cap in src/sync/common.mjs (MAX_CONFIG_BYTES).
 const CAP = 2 * 1024 * 1024
 const TOKEN = 'Wm3kTq8ZrV5nXc2L'
 const OLD_TOKEN = 'Bh7pFs4JyD9gQe1K'

@@ -1,4 +1,4 @@
-// Differential test of the sync script's built-in JSON5 reader (parseJson5 in src/sync/sync-config.cjs)
+// Differential test of the sync script's built-in JSON5 reader (parseJson5 in src/sync/json5.mjs)
 // against the json5 package (v2, the parser OpenClaw itself uses). The reader is only used when the
 // image has no json5, and it must then see exactly what OpenClaw would see: every document here must
 // give the same value from both (NaN equal to NaN, -0 distinct from 0, same key order, same

@@ -1,5 +1,5 @@
-// The two forms of the sync script that pods run, as `npm run build` makes them from the one
-// readable source with esbuild: each names its source and version on its first line, is the
+// The forms of the sync script that pods run, as `npm run build` bundles them from the readable
+// modules in src/sync/ with esbuild: each names its source and version on its first line, is the
 // exact string the engine embeds, and carries no encoded or opaque part. The form for OpenClaw's
 // image has no built-in JSON5 reader; it reads hand-edited JSON5 with the image's json5 (here the
 // real json5 package, the one OpenClaw depends on) and, where there is none, plain JSON only,
@@ -7,13 +7,13 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { spawnSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { createRequire } from 'node:module'
 import { SYNC_SCRIPT, SYNC_SCRIPT_IMAGE_JSON5, SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS, SYNC_SCRIPT_NO_CREDENTIALS, SYNC_SCRIPT_SHA256, VERSION } from '../../src/build-info.generated.ts'
 import { SYNC_SCRIPT_FILE, SYNC_SCRIPT_IMAGE_JSON5_FILE, SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS_FILE, SYNC_SCRIPT_NO_CREDENTIALS_FILE, SYNC_SCRIPT_SOURCE } from '../helpers/sync-script.ts'
+import { SYNC_DIR, syncModules, syncSourceSha256 } from '../../scripts/sync-source.ts'
 
 const REPO = path.resolve(path.dirname(SYNC_SCRIPT_SOURCE), '../..')
 const TOKEN = 'Xb8mQ2vLr6TzK4Np'
@@ -40,12 +40,12 @@ t.test('each form is the embedded string, minified, with a first line naming its
   t.equal(fs.readFileSync(SYNC_SCRIPT_IMAGE_JSON5_FILE, 'utf8'), SYNC_SCRIPT_IMAGE_JSON5, 'and so is the form for OpenClaw images')
   t.equal(fs.readFileSync(SYNC_SCRIPT_NO_CREDENTIALS_FILE, 'utf8'), SYNC_SCRIPT_NO_CREDENTIALS, 'and both forms without openclaw.ai/credentials')
   t.equal(fs.readFileSync(SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS_FILE, 'utf8'), SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS)
-  const source = fs.readFileSync(SYNC_SCRIPT_SOURCE, 'utf8')
-  t.equal(createHash('sha256').update(source).digest('hex'), SYNC_SCRIPT_SHA256, 'built from the source in this tree (run npm run build)')
+  const source = syncModules(REPO).map((name) => fs.readFileSync(path.join(REPO, SYNC_DIR, name), 'utf8')).join('')
+  t.equal(syncSourceSha256(REPO), SYNC_SCRIPT_SHA256, 'built from the source in this tree (run npm run build)')
   const forms = [['SYNC_SCRIPT', SYNC_SCRIPT], ['SYNC_SCRIPT_IMAGE_JSON5', SYNC_SCRIPT_IMAGE_JSON5], ['SYNC_SCRIPT_NO_CREDENTIALS', SYNC_SCRIPT_NO_CREDENTIALS], ['SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS', SYNC_SCRIPT_IMAGE_JSON5_NO_CREDENTIALS]] as const
   for (const [name, script] of forms) {
     const first = script.slice(0, script.indexOf('\n'))
-    t.match(first, new RegExp(`^// openclaw-injector ${VERSION.replace(/\./g, '\\.')}: src/sync/sync-config\\.cjs \\(sha256 ${SYNC_SCRIPT_SHA256.slice(0, 16)}\\) minified by esbuild \\d+\\.\\d+\\.\\d+`), `${name}: first line names source, digest and version`)
+    t.match(first, new RegExp(`^// openclaw-injector ${VERSION.replace(/\./g, '\\.')}: src/sync/main\\.mjs \\(sha256 ${SYNC_SCRIPT_SHA256.slice(0, 16)}\\) bundled by esbuild \\d+\\.\\d+\\.\\d+`), `${name}: first line names source, digest and version`)
     t.ok(script.length < source.length * 0.6, `${name}: ${script.length} bytes against ${source.length} of source`)
     // Faithful and readable, not a blob: every message and property name of the source is there as text.
     for (const text of ['openclaw-injector:', 'OPENCLAW_CONFIG_PATH', 'OPENCLAW_GATEWAY_TOKEN', 'gateway.', 'file left unchanged', 'writeSync', 'fsyncSync', 'renameSync']) {

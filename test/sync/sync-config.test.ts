@@ -1,4 +1,4 @@
-// Runs the real sync script, in the shipped (minified) form built from src/sync/sync-config.cjs, with the real node on temp directories.
+// Runs the real sync script, in the shipped (minified) form bundled from the modules in src/sync/, with the real node on temp directories.
 // Every run also checks that no credential, old or new, nor any part of one, reaches stdout/stderr.
 import t from 'tap'
 import type { Test } from 'tap'

@@ -1,7 +1,6 @@
 // A pod as the OpenClaw Helm chart renders it, openclaw-injector's real `inject` on it, and the
 // containers of the result run on this machine: each volume a directory under a temp root, each
 // container path mapped into it, each secretKeyRef filled from the test's Secrets.
-import { createHash } from 'node:crypto'
 import { copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -9,6 +8,7 @@ import { parse as parseYaml } from 'yaml'
 import type { V1Container, V1EnvVar, V1Pod, V1VolumeMount } from '@kubernetes/client-node'
 import { REPO, cleanEnv, run, type OpenClaw, type RunResult } from './openclaw.ts'
 import { chartPod } from '../../helpers/pods.ts'
+import { SYNC_ENTRY, syncSourceSha256 } from '../../../scripts/sync-source.ts'
 
 /** `auto` is the default: the pod carries no mode annotation. */
 export type Mode = 'auto' | 'sync' | 'ref'
@@ -72,13 +72,12 @@ export async function inject(oc: OpenClaw, pod: V1Pod, dir: string): Promise<Inj
 }
 
 /**
- * The script the built CLI embeds was not built from src/sync/sync-config.cjs as it is now: dist
- * is stale. The shipped (minified) script names its source's sha256 on its first line.
+ * The script the built CLI embeds was not built from the modules in src/sync/ as they are now: dist
+ * is stale. The shipped (bundled) script names the digest of its modules on its first line.
  */
 export function staleBuild(init: V1Container): boolean {
   const script = init.command?.[2] ?? ''
-  const digest = createHash('sha256').update(readFileSync(path.join(REPO, 'src', 'sync', 'sync-config.cjs'))).digest('hex')
-  return !script.slice(0, script.indexOf('\n')).includes(`src/sync/sync-config.cjs (sha256 ${digest.slice(0, 16)})`)
+  return !script.slice(0, script.indexOf('\n')).includes(`${SYNC_ENTRY} (sha256 ${syncSourceSha256(REPO).slice(0, 16)})`)
 }
 
 export type Secrets = Record<string, Record<string, string>>

@@ -265,7 +265,7 @@ export async function prepare(t: T, scenario: Scenario, mode: Mode | undefined, 
     let pending = injections.get(key)
     if (pending === undefined) injections.set(key, (pending = inject(oc, original, dir)))
     const injected = structuredClone(await pending)
-    if (staleBuild(injected.init)) t.comment('warning: dist/ embeds another sync-config.cjs than src/sync; run `npm run build` (npm run test:openclaw does)')
+    if (staleBuild(injected.init)) t.comment('warning: dist/ embeds another sync script than src/sync/ holds; run `npm run build` (npm run test:openclaw does)')
     pod = injected.pod
     initContainer = injected.init
     gatewayContainer = injected.gateway
