@@ -61,8 +61,20 @@ export class TlsError extends Error {
 
 /** Reads and checks the pair; throws a TlsError with one line saying what is wrong. */
 export async function loadTlsMaterial(files: TlsFiles): Promise<TlsMaterial> {
-  const [cert, key] = await Promise.all([read(files.certPath, 'certificate'), read(files.keyPath, 'key')])
+  const [cert, key] = await readPair(files)
   return checkTlsMaterial(cert, key, files)
+}
+
+/**
+ * Both files, read side by side. When both fail, the certificate's error is the one thrown, so
+ * the same broken pair always gives the same one-line error (Promise.all would throw whichever
+ * read failed first).
+ */
+async function readPair(files: TlsFiles): Promise<[Buffer, Buffer]> {
+  const [cert, key] = await Promise.allSettled([read(files.certPath, 'certificate'), read(files.keyPath, 'key')])
+  if (cert.status === 'rejected') throw cert.reason
+  if (key.status === 'rejected') throw key.reason
+  return [cert.value, key.value]
 }
 
 /** Identifies a certificate and key pair, to tell a real change from a rewrite of the same files. */
@@ -167,7 +179,7 @@ export function watchTls(options: TlsWatcherOptions): TlsWatcher {
     let cert: Buffer
     let key: Buffer
     try {
-      ;[cert, key] = await Promise.all([read(files.certPath, 'certificate'), read(files.keyPath, 'key')])
+      ;[cert, key] = await readPair(files)
     } catch (error) {
       report(error as Error, (error as Error).message)
       return false
